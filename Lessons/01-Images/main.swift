@@ -1,0 +1,2 @@
+import GenLab
+print("lesson01")

@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+// GenLab — learn generative modeling by building it.
+//
+// Module map (see docs/ARCHITECTURE.md):
+//   CPNG, CZlib, CPUFeatures   system-library / C shims
+//   Core                       Tensor, seeded RNG, deterministic parallel-for, errors
+//   MatMul                     GEMM twins: reference triple loop · packed SIMD GEMM
+//   ImageIO                    PNG read/write (libpng), image grids
+//   Datasets                   IDX reader, Fashion-MNIST lookup, batching, 2-D toy sets
+//   Lab                        lesson flags, run folders, progress
+//   GenLab                     umbrella module re-exporting all of the above
+import PackageDescription
+
+/// Numeric code needs the CPU's vector instructions: without a target flag the
+/// `SIMD8/16<Float>` FMAs become scalar `fmaf` calls (~100× slower). Release only:
+/// debug builds stay portable, and a package with unsafe flags is used by path.
+let fast: [SwiftSetting] = [
+  .unsafeFlags(["-Xcc", "-march=native"], .when(configuration: .release)),
+]
+let fastC: [CSetting] = [
+  .unsafeFlags(["-march=native"], .when(configuration: .release)),
+]
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+/// A lesson is `Lessons/NN-Name/main.swift`, an executable named `lessonNN-name`.
+func lesson(_ folder: String) -> Target {
+  let number = folder.prefix(2)
+  let name = folder.dropFirst(3).lowercased()
+  return .executableTarget(
+    name: "lesson\(number)-\(name)",
+    dependencies: ["GenLab", argumentParser],
+    path: "Lessons/\(folder)",
+    exclude: ["README.md"],
+    swiftSettings: fast)
+}
+
+let lessons = ["01-Images"].map(lesson)
+
+let package = Package(
+  name: "GenLab",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "GenLab", targets: ["GenLab"]),
+    .executable(name: "genlab-bench", targets: ["genlab-bench"]),
+  ] + lessons.map { .executable(name: $0.name, targets: [$0.name]) },
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "CPUFeatures", cSettings: fastC),
+    .target(name: "Core", dependencies: ["CPUFeatures"], swiftSettings: fast),
+    .target(name: "MatMul", dependencies: ["Core", "CPUFeatures"], swiftSettings: fast),
+    .target(name: "ImageIO", dependencies: ["Core", "CPNG"], swiftSettings: fast),
+    .target(name: "Datasets", dependencies: ["Core", "CZlib"], swiftSettings: fast),
+    .target(name: "Lab", dependencies: ["Core"], swiftSettings: fast),
+    .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab"], swiftSettings: fast),
+    .executableTarget(
+      name: "genlab-bench",
+      dependencies: ["GenLab", argumentParser],
+      swiftSettings: fast),
+
+    .target(name: "TestSupport", dependencies: ["Core"], path: "Tests/TestSupport"),
+    .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
+    .testTarget(name: "MatMulTests", dependencies: ["MatMul", "TestSupport"]),
+    .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"]),
+  ] + lessons,
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// Everything lives in include/CPUFeatures.h; a C target needs one source file.
+#include "CPUFeatures.h"

@@ -1,0 +1,32 @@
+// What the compiler was told about the CPU, for Swift code that picks a kernel.
+//
+// Swift has no `#if` for CPU features, but the Clang importer evaluates this
+// header with the importing module's `-Xcc` flags: built with `-Xcc -march=native`
+// on an AVX-512 machine, `genlab_has_avx512` is 1 there, and 0 in a debug build
+// or on an AVX2-only CPU. The GEMM uses it to choose its register tile.
+#ifndef GENLAB_CPU_FEATURES_H
+#define GENLAB_CPU_FEATURES_H
+
+#if defined(__AVX512F__)
+static const int genlab_has_avx512 = 1;
+#else
+static const int genlab_has_avx512 = 0;
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+static const int genlab_has_avx2_fma = 1;
+#else
+static const int genlab_has_avx2_fma = 0;
+#endif
+
+/// A hint to the CPU that this thread is spinning (x86 `pause`), so a spin-wait
+/// leaves the core's shared resources to the other hyper-thread and saves power.
+static inline void genlab_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+#endif
