@@ -21,6 +21,11 @@ let fastC: [CSetting] = [
   .unsafeFlags(["-march=native"], .when(configuration: .release)),
 ]
 
+/// A library module in `Sources/<name>/`, with its README beside the code.
+func module(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+  .target(name: name, dependencies: dependencies, exclude: ["README.md"], swiftSettings: fast)
+}
+
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// A lesson is `Lessons/NN-Name/main.swift`, an executable named `lessonNN-name`.
@@ -51,11 +56,11 @@ let package = Package(
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "CPUFeatures", cSettings: fastC),
-    .target(name: "Core", dependencies: ["CPUFeatures"], swiftSettings: fast),
-    .target(name: "MatMul", dependencies: ["Core", "CPUFeatures"], swiftSettings: fast),
-    .target(name: "ImageIO", dependencies: ["Core", "CPNG"], swiftSettings: fast),
-    .target(name: "Datasets", dependencies: ["Core", "CZlib"], swiftSettings: fast),
-    .target(name: "Lab", dependencies: ["Core"], swiftSettings: fast),
+    module("Core", ["CPUFeatures"]),
+    module("MatMul", ["Core", "CPUFeatures"]),
+    module("ImageIO", ["Core", "CPNG"]),
+    module("Datasets", ["Core", "CZlib"]),
+    module("Lab", ["Core", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",

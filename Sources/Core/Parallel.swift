@@ -143,7 +143,9 @@ final class WorkerPool: @unchecked Sendable {
   }
 
   private func workerLoop() {
-    var seen = generation.load(ordering: .acquiring)
+    // Generation 0 is "no job yet". Reading the counter here instead would miss a
+    // job posted before this thread got to run, and the caller would wait forever.
+    var seen = 0
     while true {
       // Spin a little, then sleep until the generation changes.
       var spins = 0

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Where one lesson run leaves its pictures: `runs/<lesson>/<timestamp>/`.
+///
+/// The timestamp is local time to the second (`2026-11-25_18-30-05`); a second run
+/// in the same second gets `-2`, `-3`, … so nothing is ever overwritten.
+public struct RunFolder: Sendable {
+  /// The run's folder, e.g. `runs/lesson01-images/2026-11-25_18-30-05`.
+  public let path: String
+  /// The lesson's name, e.g. `lesson01-images`.
+  public let lesson: String
+
+  /// Creates a fresh folder for a run of `lesson` under `root` (default `runs`).
+  public static func create(lesson: String, root: String = "runs", date: Date = Date()) throws -> RunFolder {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.dateFormat = "yyyy-MM-dd_HH-mm-ss"
+    let stamp = formatter.string(from: date)
+    let parent = (root as NSString).appendingPathComponent(lesson)
+    let manager = FileManager.default
+    do {
+      try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
+    } catch {
+      throw LabError.cannotCreateFolder(path: parent, reason: Self.reason(error))
+    }
+    for attempt in 1...1000 {
+      let name = attempt == 1 ? stamp : "\(stamp)-\(attempt)"
+      let path = (parent as NSString).appendingPathComponent(name)
+      // mkdir fails if the folder exists: the atomic way to claim a fresh name.
+      if mkdir(path, 0o755) == 0 { return RunFolder(path: path, lesson: lesson) }
+      let code = errno
+      if code != EEXIST {
+        throw LabError.cannotCreateFolder(path: path, reason: String(cString: strerror(code)))
+      }
+    }
+    throw LabError.cannotCreateFolder(path: parent, reason: "1000 runs already started in the second \(stamp)")
+  }
+
+  /// The path of a file inside the run folder.
+  public func file(_ name: String) -> String {
+    (path as NSString).appendingPathComponent(name)
+  }
+
+  static func reason(_ error: Error) -> String {
+    (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+  }
+}
+
+/// Errors of the lesson machinery: each names the path or value at fault.
+public enum LabError: Error, CustomStringConvertible, Equatable {
+  case cannotCreateFolder(path: String, reason: String)
+  case nonFiniteLoss(step: Int, name: String, value: Float)
+
+  public var description: String {
+    switch self {
+    case let .cannotCreateFolder(path, reason):
+      return "cannot create the run folder \(path): \(reason) (choose another place with --out DIR)"
+    case let .nonFiniteLoss(step, name, value):
+      return "\(name) became \(value) at step \(step): training diverged. Usual causes: a learning rate "
+        + "that is too high (try --lr ten times smaller) or the log of zero (add a small ε or use the logits form)."
+    }
+  }
+}
