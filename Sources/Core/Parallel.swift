@@ -69,29 +69,33 @@ public enum Parallel {
 }
 
 /// A fixed set of worker threads that help the calling thread run chunks.
+///
+/// One atomic `ticket` holds the job's generation (high 32 bits) and the next chunk
+/// to hand out (low 32 bits). Anyone, caller or worker, claims a chunk by a
+/// compare-and-swap on the ticket that also checks the generation, so a worker that
+/// wakes late can never take a chunk of a job that has moved on. The caller claims
+/// chunks too and waits only for the chunks that were claimed to complete: it never
+/// waits for a worker that is slow to wake or did not take part.
 final class WorkerPool: @unchecked Sendable {
   let threadCount: Int
 
-  /// Bumped once per job; workers watch it to learn that work has arrived.
-  private let generation = Atomic<Int>(0)
-  /// The next chunk index to hand out.
-  private let nextChunk = Atomic<Int>(0)
-  /// Workers that have not yet finished the current job.
-  private let busyWorkers = Atomic<Int>(0)
+  /// generation << 32 | next chunk index.
+  private let ticket = Atomic<UInt64>(0)
+  /// Chunks of the current job in total, and completed so far.
+  private let chunkTotal = Atomic<Int>(0)
+  private let completed = Atomic<Int>(0)
+  /// The current job's body: a pointer to a `(Int) -> Void` on the caller's stack,
+  /// valid while the job has unfinished chunks.
+  private let body = Atomic<UInt>(0)
   /// Set while a job runs; a second caller finding it set runs serially.
   private let inUse = Atomic<Bool>(false)
   /// Set to make the workers exit (when the pool is replaced).
   private let stopping = Atomic<Bool>(false)
 
-  // The current job. Written by the caller before `generation` is bumped (release)
-  // and read by workers after they see the bump (acquire).
-  private var chunkCount = 0
-  private var body: UnsafeRawPointer? = nil   // points at a `(Int) -> Void` on the caller's stack
-
   private let sleep = NSCondition()
   private var sleepers = 0
 
-  /// How many times a worker checks for new work before it sleeps (~50–100 µs).
+  /// How many times an idle worker checks for new work before it sleeps (~0.1–0.5 ms).
   private static let spinLimit = 20_000
 
   init(threadCount: Int) {
@@ -103,15 +107,14 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// Makes the workers exit once they are idle. Call only when no job is running.
+  /// Makes the workers exit. A job in progress finishes on its caller's thread.
   func retire() {
-    stopping.store(true, ordering: .releasing)
-    generation.add(1, ordering: .releasing)
+    stopping.store(true, ordering: .sequentiallyConsistent)
     sleep.lock(); sleep.broadcast(); sleep.unlock()
   }
 
   func run(_ chunks: Int, _ work: (Int) -> Void) {
-    guard threadCount > 1,
+    guard threadCount > 1, chunks < Int(UInt32.max),
           inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
     else {
       for chunk in 0..<chunks { work(chunk) }
@@ -119,63 +122,74 @@ final class WorkerPool: @unchecked Sendable {
     }
     withoutActuallyEscaping(work) { work in
       withUnsafePointer(to: work) { pointer in
-        chunkCount = chunks
-        body = UnsafeRawPointer(pointer)
-        nextChunk.store(0, ordering: .relaxed)
-        busyWorkers.store(threadCount - 1, ordering: .relaxed)
-        generation.add(1, ordering: .releasing)
+        let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
+        chunkTotal.store(chunks, ordering: .relaxed)
+        completed.store(0, ordering: .relaxed)
+        body.store(UInt(bitPattern: pointer), ordering: .relaxed)
+        // Publish: everything above happens-before any claim of this generation.
+        ticket.store(generation << 32, ordering: .sequentiallyConsistent)
         sleep.lock()
         if sleepers > 0 { sleep.broadcast() }
         sleep.unlock()
 
-        // The caller works too.
-        while true {
-          let chunk = nextChunk.add(1, ordering: .relaxed).oldValue
-          if chunk >= chunks { break }
-          work(chunk)
-        }
-        // Wait for the workers to finish their last chunks.
-        while busyWorkers.load(ordering: .acquiring) > 0 { genlab_cpu_relax() }
-        body = nil
+        // The caller works too, then waits for chunks others claimed.
+        runChunks(generation: generation)
+        while completed.load(ordering: .acquiring) < chunks { genlab_cpu_relax() }
+        body.store(0, ordering: .relaxed)
       }
     }
     inUse.store(false, ordering: .releasing)
   }
 
-  private func workerLoop() {
-    // Generation 0 is "no job yet". Reading the counter here instead would miss a
-    // job posted before this thread got to run, and the caller would wait forever.
-    var seen = 0
+  /// Claims and runs chunks of job `generation` until none are left.
+  @inline(never)
+  private func runChunks(generation: UInt64) {
     while true {
-      // Spin a little, then sleep until the generation changes.
+      let current = ticket.load(ordering: .acquiring)
+      guard current >> 32 == generation else { return }
+      let chunk = Int(current & 0xFFFF_FFFF)
+      guard chunk < chunkTotal.load(ordering: .relaxed) else { return }
+      guard ticket.compareExchange(expected: current, desired: current + 1,
+                                   ordering: .acquiringAndReleasing).exchanged else { continue }
+      // The claim succeeded, so the job is still running and its body is valid
+      // until this chunk is counted as completed.
+      runChunk(chunk)
+      completed.add(1, ordering: .releasing)
+    }
+  }
+
+  /// Calls the job's body for one chunk. Not inlined, so the closure's context is
+  /// released before the chunk is counted as completed.
+  @inline(never)
+  private func runChunk(_ chunk: Int) {
+    let pointer = UnsafeRawPointer(bitPattern: body.load(ordering: .acquiring))!
+    pointer.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+  }
+
+  private func workerLoop() {
+    var seen: UInt64 = 0
+    while true {
+      // Spin a little, then sleep until a new generation is posted.
       var spins = 0
-      var now = generation.load(ordering: .acquiring)
-      while now == seen && spins < Self.spinLimit {
+      var now = ticket.load(ordering: .acquiring) >> 32
+      while now == seen && spins < Self.spinLimit && !stopping.load(ordering: .relaxed) {
         genlab_cpu_relax()
         spins += 1
-        now = generation.load(ordering: .acquiring)
+        now = ticket.load(ordering: .acquiring) >> 32
       }
       if now == seen {
         sleep.lock()
-        while generation.load(ordering: .acquiring) == seen {
+        while ticket.load(ordering: .acquiring) >> 32 == seen && !stopping.load(ordering: .acquiring) {
           sleepers += 1
           sleep.wait()
           sleepers -= 1
         }
         sleep.unlock()
-        now = generation.load(ordering: .acquiring)
+        now = ticket.load(ordering: .acquiring) >> 32
       }
       seen = now
       if stopping.load(ordering: .acquiring) { return }
-
-      let chunks = chunkCount
-      let work = body!.assumingMemoryBound(to: ((Int) -> Void).self).pointee
-      while true {
-        let chunk = nextChunk.add(1, ordering: .relaxed).oldValue
-        if chunk >= chunks { break }
-        work(chunk)
-      }
-      busyWorkers.subtract(1, ordering: .releasing)
+      runChunks(generation: now)
     }
   }
 }

@@ -9,12 +9,24 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   /// The size of each axis, outermost first. `[]` is a scalar with one element.
   public private(set) var shape: [Int]
   /// The elements in row-major order; `data.count == shape.reduce(1, *)`.
+  ///
+  /// Writes go to the storage in place (`_modify` yields it), so `t.data[i] = v`
+  /// costs O(1); the element count is checked after each write.
   public var data: [Float] {
-    didSet {
-      precondition(data.count == oldValue.count,
-                   "Tensor: data of \(data.count) elements does not fit shape \(shape)")
+    get { storage }
+    _modify {
+      yield &storage
+      precondition(storage.count == elementCount,
+                   "Tensor: data of \(storage.count) elements does not fit shape \(shape)")
+    }
+    set {
+      precondition(newValue.count == elementCount,
+                   "Tensor: data of \(newValue.count) elements does not fit shape \(shape)")
+      storage = newValue
     }
   }
+  @usableFromInline var storage: [Float]
+  @usableFromInline var elementCount: Int
 
   /// A tensor with the given shape and elements (row-major).
   public init(shape: [Int], data: [Float]) {
@@ -23,7 +35,8 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     precondition(data.count == count,
                  "Tensor: shape \(shape) needs \(count) elements, got \(data.count)")
     self.shape = shape
-    self.data = data
+    self.storage = data
+    self.elementCount = count
   }
 
   /// A tensor of zeros.
@@ -35,7 +48,8 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   public init(shape: [Int], repeating value: Float) {
     precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
     self.shape = shape
-    self.data = [Float](repeating: value, count: shape.reduce(1, *))
+    self.elementCount = shape.reduce(1, *)
+    self.storage = [Float](repeating: value, count: elementCount)
   }
 
   /// A scalar (rank-0) tensor.
@@ -46,22 +60,20 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   /// A tensor of independent uniform draws from `range` (default [0, 1)).
   public static func uniform(_ shape: [Int], in range: Range<Float> = 0..<1,
                              using rng: inout RNG) -> Tensor {
-    var t = Tensor(zeros: shape)
     let width = range.upperBound - range.lowerBound
-    for i in t.data.indices { t.data[i] = range.lowerBound + width * rng.uniform() }
-    return t
+    let count = shape.reduce(1, *)
+    return Tensor(shape: shape, data: (0..<count).map { _ in range.lowerBound + width * rng.uniform() })
   }
 
   /// A tensor of independent normal draws 𝒩(mean, std²).
   public static func normal(_ shape: [Int], mean: Float = 0, std: Float = 1,
                             using rng: inout RNG) -> Tensor {
-    var t = Tensor(zeros: shape)
-    for i in t.data.indices { t.data[i] = mean + std * rng.normal() }
-    return t
+    let count = shape.reduce(1, *)
+    return Tensor(shape: shape, data: (0..<count).map { _ in mean + std * rng.normal() })
   }
 
   /// Number of elements.
-  @inlinable public var count: Int { data.count }
+  @inlinable public var count: Int { elementCount }
   /// Number of axes.
   @inlinable public var rank: Int { shape.count }
 
@@ -175,7 +187,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   /// Calls `body` with the elements, without copying.
   @inlinable
   public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-    try data.withUnsafeBufferPointer(body)
+    try storage.withUnsafeBufferPointer(body)
   }
 
   /// Calls `body` with the elements for writing, without copying (unless shared).
@@ -183,7 +195,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   public mutating func withUnsafeMutableBufferPointer<R>(
     _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
   ) rethrows -> R {
-    try data.withUnsafeMutableBufferPointer(body)
+    try storage.withUnsafeMutableBufferPointer(body)
   }
 
   public var description: String {
