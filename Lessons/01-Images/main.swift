@@ -16,21 +16,27 @@ struct Lesson01: ParsableCommand {
 
   @OptionGroup var options: LessonOptions
 
+  // This lesson runs both GEMM twins side by side, so `--impl` does not apply here.
   @Option(help: "Images used for the pixel-covariance product that checks and times the GEMM twins.")
   var gemmImages: Int = 2048
 
   @Option(help: "Samples drawn from each independent-pixel model.")
   var numSamples: Int = 100
 
+  mutating func validate() throws {
+    if gemmImages < 2 { throw ValidationError("--gemm-images must be at least 2, got \(gemmImages)") }
+    if numSamples < 1 { throw ValidationError("--num-samples must be at least 1, got \(numSamples)") }
+  }
+
   mutating func run() throws {
     options.apply()
     let started = Timing.now()
-    let run = try RunFolder.create(lesson: "lesson01-images", root: options.out)
 
     // 1. The data, as tensors ------------------------------------------------------
     section("1. Fashion-MNIST as tensors")
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
+    let run = try RunFolder.create(lesson: "lesson01-images", root: options.out)
     let train = data.train, test = data.test
     print("train images: Tensor \(train.images.shape)  (N × C × H × W, values in [0, 1])")
     print("test images:  Tensor \(test.images.shape)")
@@ -198,10 +204,8 @@ struct CategoricalPixels {
   }
 
   func sample(_ count: Int, using rng: inout RNG) -> Tensor {
-    let dims = logProbability.count / 256
     var out = Tensor(zeros: [count, 1, 28, 28])
     for i in 0..<count { fill(&out, image: i, using: &rng) }
-    _ = dims
     return out
   }
 
