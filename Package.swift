@@ -8,6 +8,8 @@
 //   ImageIO                    PNG read/write (libpng), image grids
 //   Datasets                   IDX reader, Fashion-MNIST lookup, batching, 2-D toy sets
 //   Lab                        lesson flags, run folders, progress
+//   Convolution                conv twins: direct loops · im2col + GEMM (forward and backward)
+//   TransposedConvolution      deconv twins: scatter-add · GEMM + col2im
 //   GenLab                     umbrella module re-exporting all of the above
 import PackageDescription
 
@@ -61,7 +63,10 @@ let package = Package(
     module("ImageIO", ["Core", "CPNG"]),
     module("Datasets", ["Core", "CZlib"]),
     module("Lab", ["Core", argumentParser]),
-    .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab"], swiftSettings: fast),
+    module("Convolution", ["Core", "MatMul"]),
+    module("TransposedConvolution", ["Core", "MatMul", "Convolution"]),
+    .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
+                                           "Convolution", "TransposedConvolution"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
@@ -73,6 +78,8 @@ let package = Package(
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"]),
+    .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "TestSupport"]),
+    .testTarget(name: "TransposedConvolutionTests", dependencies: ["TransposedConvolution", "Convolution", "TestSupport"]),
   ] + lessons,
   swiftLanguageModes: [.v5]
 )

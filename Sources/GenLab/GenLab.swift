@@ -4,3 +4,5 @@
 @_exported import ImageIO
 @_exported import Lab
 @_exported import MatMul
+@_exported import Convolution
+@_exported import TransposedConvolution
