@@ -32,8 +32,11 @@ public enum Im2col {
       let q = row % kw, p = (row / kw) % kh, c = row / (kw * kh)
       let out = target + row * columns
       // The output columns j whose input column j·sw + q − pw lands inside 0..<width.
+      // (Swift's `/` truncates toward zero, so a negative last column, a kernel column
+      // entirely right of the input, must not be divided: −1 / 2 would give 0, not −1.)
       let jStart = min(ow, max(0, (pw - q + sw - 1) / sw))
-      let jEnd = max(jStart, min(ow, (g.width - 1 + pw - q) / sw + 1))
+      let lastInside = g.width - 1 + pw - q
+      let jEnd = lastInside < 0 ? jStart : max(jStart, min(ow, lastInside / sw + 1))
       for n in 0..<g.batch {
         let plane = source + n * imageSize + c * g.height * g.width
         for i in 0..<oh {
@@ -84,7 +87,8 @@ public enum Im2col {
           let row = (c * kh + p) * kw + q
           let input = source + row * columns
           let jStart = min(ow, max(0, (pw - q + sw - 1) / sw))
-          let jEnd = max(jStart, min(ow, (g.width - 1 + pw - q) / sw + 1))
+          let lastInside = g.width - 1 + pw - q   // negative: no column inside (see im2col)
+          let jEnd = lastInside < 0 ? jStart : max(jStart, min(ow, lastInside / sw + 1))
           for n in 0..<g.batch {
             let plane = target + n * imageSize + c * g.height * g.width
             for i in 0..<oh {
