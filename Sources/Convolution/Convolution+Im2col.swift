@@ -1,0 +1,154 @@
+// The reference visits every output pixel and runs a short, branchy C·KH·KW loop over
+// scattered inputs, so the CPU spends its time on index arithmetic and padding tests.
+// This twin first copies every receptive field into a column of a matrix (im2col), after
+// which the whole batch's convolution is ONE matrix product, W (O × C·KH·KW) · cols, done by
+// the packed SIMD GEMM at close to the machine's peak; backward is two more GEMMs and
+// col2im. The copies cost O(C·KH·KW·N·OH·OW) moves against O(O) times as many
+// multiply-adds, and every step is split over threads without changing any sum's order.
+import Core
+import MatMul
+
+extension Convolution {
+  /// y[n,o,i,j] = b[o] + Σ_c Σ_p Σ_q w[o,c,p,q] · x[n,c, i·s_h + p − pad_h, j·s_w + q − pad_w],
+  /// computed as
+  ///
+  ///     cols = im2col(x)                       (C·KH·KW) × (N·OH·OW)
+  ///     Y'   = W · cols                        O × (N·OH·OW), one GEMM for the whole batch
+  ///     y[n,o,i,j] = Y'[o, (n·OH + i)·OW + j] + b[o]
+  ///
+  /// The optimized twin of `forwardReference` (same signature, same numbers within float32
+  /// rounding); bit-identical for any `Parallel.threadCount`.
+  public static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
+                             _ p: ConvolutionParameters) -> Tensor {
+    let g = checkForward("Convolution.forward", x, weight, bias, p)
+    let outChannels = weight.shape[0]
+    let (patchSize, patchCount) = (g.patchSize, g.patchCount)
+    let planeSize = g.outputHeight * g.outputWidth
+    let shape = [g.batch, outChannels, g.outputHeight, g.outputWidth]
+    guard patchCount > 0 else { return Tensor(zeros: shape) }
+
+    let cols = im2col(x, g)
+    // Y' = W · cols: W is stored O × (C·KH·KW), which is exactly the weight tensor's layout.
+    let product = [Float](unsafeUninitializedCapacity: outChannels * patchCount) { yPrime, initialized in
+      weight.withUnsafeBufferPointer { w in
+        cols.withUnsafeBufferPointer { cols in
+          MatMul.gemm(transposeA: false, transposeB: false, m: outChannels, n: patchCount, k: patchSize,
+                      alpha: 1, a: w, lda: patchSize, b: cols, ldb: patchCount,
+                      beta: 0, c: yPrime, ldc: patchCount)
+        }
+      }
+      initialized = outChannels * patchCount
+    }
+    // Reorder O × (N·OH·OW) to N × O × OH·OW, adding the bias; one chunk per image.
+    let biasValues = bias?.data ?? [Float](repeating: 0, count: outChannels)
+    let ys = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { y, initialized in
+      let y = y
+      product.withUnsafeBufferPointer { yPrime in
+        Parallel.forEach(g.batch) { n in
+          for o in 0..<outChannels {
+            let source = yPrime.baseAddress! + o * patchCount + n * planeSize
+            let target = y.baseAddress! + (n * outChannels + o) * planeSize
+            let b = biasValues[o]
+            for k in 0..<planeSize { target[k] = source[k] + b }
+          }
+        }
+      }
+      initialized = shape.reduce(1, *)
+    }
+    return Tensor(shape: shape, data: ys)
+  }
+
+  /// The gradients of `forward`, as three matrix steps on dY' (dL/dy laid out O × (N·OH·OW),
+  /// the shape of Y'):
+  ///
+  ///     dW    = dY' · colsᵀ                    O × (C·KH·KW)      (GEMM, B transposed in place)
+  ///     db[o] = Σ_k dY'[o,k]                   row sums, in a fixed order
+  ///     dcols = Wᵀ · dY'                       (C·KH·KW) × (N·OH·OW)  (GEMM, A transposed in place)
+  ///     dx    = col2im(dcols)                  adds each column back onto its patch
+  ///
+  /// cols is recomputed from `x` (the signature is the reference's). The optimized twin of
+  /// `backwardReference`; bit-identical for any `Parallel.threadCount`.
+  public static func backward(_ x: Tensor, _ weight: Tensor, _ outputGradient: Tensor,
+                              _ p: ConvolutionParameters,
+                              hasBias: Bool) -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+    let g = checkBackward("Convolution.backward", x, weight, outputGradient, p)
+    let outChannels = weight.shape[0]
+    let (patchSize, patchCount) = (g.patchSize, g.patchCount)
+    let planeSize = g.outputHeight * g.outputWidth
+    let batch = g.batch
+
+    // dY': row o holds dy[n,o,·,·] for n = 0, 1, …, side by side; one chunk per row.
+    let dyPrime = [Float](unsafeUninitializedCapacity: outChannels * patchCount) { d, initialized in
+      let d = d
+      outputGradient.withUnsafeBufferPointer { dy in
+        Parallel.forEach(patchCount > 0 ? outChannels : 0) { o in
+          for n in 0..<batch {
+            let source = dy.baseAddress! + (n * outChannels + o) * planeSize
+            let target = d.baseAddress! + o * patchCount + n * planeSize
+            target.update(from: source, count: planeSize)
+          }
+        }
+      }
+      initialized = outChannels * patchCount
+    }
+
+    var cols = im2col(x, g)
+    // dW = dY' · colsᵀ; cols is stored (C·KH·KW) × (N·OH·OW), i.e. as colsᵀ's transpose.
+    let weightGradient = [Float](unsafeUninitializedCapacity: outChannels * patchSize) { dw, initialized in
+      dyPrime.withUnsafeBufferPointer { dyPrime in
+        cols.withUnsafeBufferPointer { cols in
+          MatMul.gemm(transposeA: false, transposeB: true, m: outChannels, n: patchSize, k: patchCount,
+                      alpha: 1, a: dyPrime, lda: max(1, patchCount), b: cols, ldb: max(1, patchCount),
+                      beta: 0, c: dw, ldc: patchSize)
+        }
+      }
+      initialized = outChannels * patchSize
+    }
+
+    // db[o] = Σ_k dY'[o,k], summed left to right in Double; one chunk per row.
+    var biasGradient: Tensor?
+    if hasBias {
+      let sums = [Float](unsafeUninitializedCapacity: outChannels) { db, initialized in
+        let db = db
+        dyPrime.withUnsafeBufferPointer { dyPrime in
+          Parallel.forEach(outChannels) { o in
+            var sum: Double = 0
+            for k in (o * patchCount)..<((o + 1) * patchCount) { sum += Double(dyPrime[k]) }
+            db[o] = Float(sum)
+          }
+        }
+        initialized = outChannels
+      }
+      biasGradient = Tensor(shape: [outChannels], data: sums)
+    }
+
+    // dcols = Wᵀ · dY', written over cols (no longer needed); then dx = col2im(dcols).
+    var inputGradient = Tensor(zeros: x.shape)
+    if patchCount > 0 {
+      weight.withUnsafeBufferPointer { w in
+        dyPrime.withUnsafeBufferPointer { dyPrime in
+          cols.withUnsafeMutableBufferPointer { dcols in
+            MatMul.gemm(transposeA: true, transposeB: false, m: patchSize, n: patchCount, k: outChannels,
+                        alpha: 1, a: w, lda: patchSize, b: dyPrime, ldb: patchCount,
+                        beta: 0, c: dcols, ldc: patchCount)
+          }
+        }
+      }
+      cols.withUnsafeBufferPointer { dcols in
+        inputGradient.withUnsafeMutableBufferPointer { dx in
+          Im2col.col2im(dcols, g, addingInto: dx)
+        }
+      }
+    }
+    return (inputGradient, Tensor(shape: weight.shape, data: weightGradient), biasGradient)
+  }
+
+  /// The im2col matrix of `x`: (C·KH·KW) × (N·OH·OW), every element written by `Im2col.im2col`.
+  static func im2col(_ x: Tensor, _ g: ConvolutionGeometry) -> [Float] {
+    let count = g.patchSize * g.patchCount
+    return [Float](unsafeUninitializedCapacity: count) { cols, initialized in
+      x.withUnsafeBufferPointer { x in Im2col.im2col(x, g, into: cols) }
+      initialized = count
+    }
+  }
+}
