@@ -1,0 +1,146 @@
+// The reference twin: the scatter definition of the transposed convolution, in loops in
+// the order of the math. Every input pixel stamps its kernels onto the output; backward
+// reads the same stamps the other way round. No pointers, no threads, no tricks.
+import Core
+
+extension TransposedConvolution {
+  /// y = convᵀ(x; w) + b, the definition: every input pixel x[n,c,i,j] stamps the kernel
+  /// w[c,o,·,·], scaled by the pixel, onto output channel o with its corner at
+  /// (i·s − p, j·s − p); positions outside the output are skipped:
+  ///
+  ///     y[n,o,i·s−p+kp, j·s−p+kq] += x[n,c,i,j] · w[c,o,kp,kq]
+  ///     y[n,o,·,·] += b[o]
+  ///
+  /// x: N×C_in×H×W, w: C_in×C_out×KH×KW, b: C_out or nil → y: N×C_out×OH×OW,
+  /// OH = (H − 1)·s − 2p + KH + op.
+  public static func forwardReference(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
+                                      _ p: TransposedConvolutionParameters) -> Tensor {
+    let shape = TransposedConvolutionShape("TransposedConvolution.forwardReference",
+                                           input: x, weight: weight, bias: bias, p)
+    let (batch, inputChannels, height, width) = (shape.batch, shape.inputChannels, shape.height, shape.width)
+    let (outputChannels, kernelHeight, kernelWidth) = (shape.outputChannels, shape.kernelHeight, shape.kernelWidth)
+    let (outputHeight, outputWidth) = (shape.outputHeight, shape.outputWidth)
+    let input = x.data, kernel = weight.data
+    var output = [Float](repeating: 0, count: batch * outputChannels * outputHeight * outputWidth)
+
+    for n in 0..<batch {
+      for c in 0..<inputChannels {
+        for i in 0..<height {
+          for j in 0..<width {
+            let pixel = input[((n * inputChannels + c) * height + i) * width + j]
+            for o in 0..<outputChannels {
+              for kp in 0..<kernelHeight {
+                let row = i * p.strideHeight - p.paddingHeight + kp
+                if row < 0 || row >= outputHeight { continue }
+                for kq in 0..<kernelWidth {
+                  let column = j * p.strideWidth - p.paddingWidth + kq
+                  if column < 0 || column >= outputWidth { continue }
+                  output[((n * outputChannels + o) * outputHeight + row) * outputWidth + column]
+                    += pixel * kernel[((c * outputChannels + o) * kernelHeight + kp) * kernelWidth + kq]
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+
+    if let bias {
+      for n in 0..<batch {
+        for o in 0..<outputChannels {
+          for row in 0..<outputHeight {
+            for column in 0..<outputWidth {
+              output[((n * outputChannels + o) * outputHeight + row) * outputWidth + column] += bias.data[o]
+            }
+          }
+        }
+      }
+    }
+    return Tensor(shape: shape.outputShape, data: output)
+  }
+
+  /// The gradients of a loss L given dy = ∂L/∂y, read off the same stamps as forward
+  /// (each product x[n,c,i,j]·w[c,o,kp,kq] landed on y[n,o,i·s−p+kp, j·s−p+kq]):
+  ///
+  ///     dx[n,c,i,j]    = Σ_o Σ_kp Σ_kq w[c,o,kp,kq] · dy[n,o,i·s−p+kp, j·s−p+kq]
+  ///     dw[c,o,kp,kq]  = Σ_n Σ_i Σ_j   x[n,c,i,j]   · dy[n,o,i·s−p+kp, j·s−p+kq]
+  ///     db[o]          = Σ_n Σ_row Σ_column dy[n,o,row,column]
+  ///
+  /// (terms whose dy position falls outside the output are zero). `hasBias: false`
+  /// returns no bias gradient.
+  public static func backwardReference(_ x: Tensor, _ weight: Tensor, _ outputGradient: Tensor,
+                                       _ p: TransposedConvolutionParameters,
+                                       hasBias: Bool) -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+    let shape = TransposedConvolutionShape("TransposedConvolution.backwardReference",
+                                           input: x, weight: weight, outputGradient: outputGradient, p)
+    let (batch, inputChannels, height, width) = (shape.batch, shape.inputChannels, shape.height, shape.width)
+    let (outputChannels, kernelHeight, kernelWidth) = (shape.outputChannels, shape.kernelHeight, shape.kernelWidth)
+    let (outputHeight, outputWidth) = (shape.outputHeight, shape.outputWidth)
+    let input = x.data, kernel = weight.data, dy = outputGradient.data
+
+    /// dy at (n, o, row, column), 0 outside the output.
+    func gradient(_ n: Int, _ o: Int, _ row: Int, _ column: Int) -> Float {
+      guard row >= 0 && row < outputHeight && column >= 0 && column < outputWidth else { return 0 }
+      return dy[((n * outputChannels + o) * outputHeight + row) * outputWidth + column]
+    }
+
+    // dx[n,c,i,j] = Σ_o Σ_kp Σ_kq w[c,o,kp,kq] · dy[n,o,i·s−p+kp, j·s−p+kq]
+    var inputGradient = [Float](repeating: 0, count: x.count)
+    for n in 0..<batch {
+      for c in 0..<inputChannels {
+        for i in 0..<height {
+          for j in 0..<width {
+            var sum: Float = 0
+            for o in 0..<outputChannels {
+              for kp in 0..<kernelHeight {
+                for kq in 0..<kernelWidth {
+                  sum += kernel[((c * outputChannels + o) * kernelHeight + kp) * kernelWidth + kq]
+                    * gradient(n, o, i * p.strideHeight - p.paddingHeight + kp, j * p.strideWidth - p.paddingWidth + kq)
+                }
+              }
+            }
+            inputGradient[((n * inputChannels + c) * height + i) * width + j] = sum
+          }
+        }
+      }
+    }
+
+    // dw[c,o,kp,kq] = Σ_n Σ_i Σ_j x[n,c,i,j] · dy[n,o,i·s−p+kp, j·s−p+kq]
+    var weightGradient = [Float](repeating: 0, count: weight.count)
+    for c in 0..<inputChannels {
+      for o in 0..<outputChannels {
+        for kp in 0..<kernelHeight {
+          for kq in 0..<kernelWidth {
+            var sum: Float = 0
+            for n in 0..<batch {
+              for i in 0..<height {
+                for j in 0..<width {
+                  sum += input[((n * inputChannels + c) * height + i) * width + j]
+                    * gradient(n, o, i * p.strideHeight - p.paddingHeight + kp, j * p.strideWidth - p.paddingWidth + kq)
+                }
+              }
+            }
+            weightGradient[((c * outputChannels + o) * kernelHeight + kp) * kernelWidth + kq] = sum
+          }
+        }
+      }
+    }
+
+    // db[o] = Σ_n Σ_row Σ_column dy[n,o,row,column]
+    var biasGradient: Tensor? = nil
+    if hasBias {
+      var sums = [Float](repeating: 0, count: outputChannels)
+      for o in 0..<outputChannels {
+        for n in 0..<batch {
+          for row in 0..<outputHeight {
+            for column in 0..<outputWidth {
+              sums[o] += gradient(n, o, row, column)
+            }
+          }
+        }
+      }
+      biasGradient = Tensor(shape: [outputChannels], data: sums)
+    }
+    return (Tensor(shape: x.shape, data: inputGradient), Tensor(shape: weight.shape, data: weightGradient), biasGradient)
+  }
+}
