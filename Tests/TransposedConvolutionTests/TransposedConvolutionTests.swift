@@ -342,3 +342,51 @@ private func directConvolution(_ u: Tensor, _ weight: Tensor, _ p: ConvolutionPa
   }
   return Tensor(shape: [batch, outputs, outputHeight, outputWidth], data: y)
 }
+
+/// Wrong shapes are programmer errors: they stop the program with a message that names
+/// the shapes. Each check runs in a child process and reads its standard error.
+@Suite struct TransposedConvolutionPreconditions {
+  func expectStop(_ message: String, _ stderr: [UInt8]?, sourceLocation: SourceLocation = #_sourceLocation) {
+    let text = String(decoding: stderr ?? [], as: UTF8.self)
+    #expect(text.contains(message), "expected \"\(message)\" in: \(text)", sourceLocation: sourceLocation)
+  }
+
+  @Test func channelMismatchNamesTheShapes() async {
+    let reference = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = TransposedConvolution.forwardReference(Tensor(zeros: [1, 2, 3, 3]), Tensor(zeros: [3, 1, 2, 2]), nil,
+                                                 TransposedConvolutionParameters())
+    }
+    expectStop("input [1, 2, 3, 3] has 2 channels, weight [3, 1, 2, 2] expects 3", reference?.standardErrorContent)
+    let optimized = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = TransposedConvolution.forward(Tensor(zeros: [1, 2, 3, 3]), Tensor(zeros: [3, 1, 2, 2]), nil,
+                                        TransposedConvolutionParameters())
+    }
+    expectStop("input [1, 2, 3, 3] has 2 channels, weight [3, 1, 2, 2] expects 3", optimized?.standardErrorContent)
+  }
+
+  @Test func wrongBiasNamesTheShapes() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = TransposedConvolution.forward(Tensor(zeros: [1, 2, 3, 3]), Tensor(zeros: [2, 4, 2, 2]), Tensor(zeros: [3]),
+                                        TransposedConvolutionParameters())
+    }
+    expectStop("bias has shape [3], weight [2, 4, 2, 2] needs [4]", result?.standardErrorContent)
+  }
+
+  @Test func wrongOutputGradientNamesTheShapes() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      // 3×3 with k2 s2 p0 gives 6×6, not 5×5.
+      _ = TransposedConvolution.backward(Tensor(zeros: [1, 2, 3, 3]), Tensor(zeros: [2, 1, 2, 2]),
+                                         Tensor(zeros: [1, 1, 5, 5]), TransposedConvolutionParameters(stride: 2),
+                                         hasBias: false)
+    }
+    expectStop("output gradient has shape [1, 1, 5, 5]", result?.standardErrorContent)
+    expectStop("give an output of [1, 1, 6, 6]", result?.standardErrorContent)
+  }
+
+  @Test func outputPaddingMustBeSmallerThanTheStride() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = TransposedConvolutionParameters(stride: 2, padding: 1, outputPadding: 2)
+    }
+    expectStop("output padding (2, 2) must be smaller than the stride (2, 2)", result?.standardErrorContent)
+  }
+}
