@@ -36,10 +36,12 @@ func convolutionCase(batch: Int, channels: Int, outChannels: Int, size: Int, ker
       optimized: {
         _ = Convolution.forward(x, weight, nil, parameters)
         _ = Convolution.backward(x, weight, outputGradient, parameters, hasBias: false)
-      })
+      },
+      referenceAlways: true)
   }
   return BenchCase(
     op: "conv_fwd", shape: shape, flops: forwardFlops, group: "conv-dcgan",
     reference: { _ = Convolution.forwardReference(x, weight, nil, parameters) },
-    optimized: { _ = Convolution.forward(x, weight, nil, parameters) })
+    optimized: { _ = Convolution.forward(x, weight, nil, parameters) },
+    referenceAlways: true)
 }

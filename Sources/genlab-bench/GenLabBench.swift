@@ -25,7 +25,7 @@ struct GenLabBench: ParsableCommand {
           help: "Thread counts for the optimized twin (default: 1 and the number of cores).")
   var threads: [Int] = []
 
-  @Option(help: "Skip the reference twin when one call would take more floating-point operations than this.")
+  @Option(help: "Skip the reference twin when one call would take more floating-point operations than this (the DCGAN conv layers always run it, once).")
   var referenceLimit: Double = 3e8
 
   @Option(help: "Minimum seconds spent timing each optimized case (more: steadier numbers).")
@@ -41,22 +41,23 @@ struct GenLabBench: ParsableCommand {
     #endif
     let cpu = cpuDescription()
     let threadCounts = threads.isEmpty ? Array(Set([1, Parallel.defaultThreadCount])).sorted() : threads
-    let cases = matMulCases().filter { c in
+    let cases = (matMulCases() + convolutionCases() + transposedConvolutionCases()).filter { c in
       guard let filter else { return true }
       return c.group.contains(filter) || c.op.contains(filter) || c.shape.contains(filter)
     }
     if !json {
       print("genlab-bench on \(cpu)")
       print("reference: 1 thread, skipped above \(Format.number(Float(referenceLimit / 1e6))) MFLOP per call; times are minimums\n")
-      print(pad("op", 10) + pad("shape", 18) + pad("threads", 8, right: true) + pad("reference", 12, right: true)
+      print(pad("op", 14) + pad("shape", 18) + pad("threads", 8, right: true) + pad("reference", 12, right: true)
             + pad("optimized", 12, right: true) + pad("GFLOP/s", 9, right: true) + pad("speed-up", 10, right: true))
     }
     var rows: [BenchRow] = []
     for bench in cases {
       var referenceMs: Double?
       Parallel.threadCount = 1
-      if bench.flops <= referenceLimit {
-        let m = Timing.measure(warmup: 1, minRepeats: 3, minSeconds: 0.2, bench.reference)
+      if bench.flops <= referenceLimit || bench.referenceAlways {
+        let slow = bench.flops > referenceLimit
+        let m = Timing.measure(warmup: slow ? 0 : 1, minRepeats: slow ? 1 : 3, minSeconds: slow ? 0 : 0.2, bench.reference)
         referenceMs = m.min * 1e3
         rows.append(BenchRow(op: bench.op, shape: bench.shape, impl: "reference", threads: 1,
                              ms_min: m.min * 1e3, ms_median: m.median * 1e3,
@@ -75,7 +76,7 @@ struct GenLabBench: ParsableCommand {
                              ms_min: ms, ms_median: m.median * 1e3, gflops: bench.flops / m.min / 1e9,
                              speedup: speedup, skipped: nil, cpu: cpu))
         if !json {
-          print(pad(bench.op, 10) + pad(bench.shape, 18) + pad("\(count)", 8, right: true)
+          print(pad(bench.op, 14) + pad(bench.shape, 18) + pad("\(count)", 8, right: true)
                 + pad(referenceMs.map { milliseconds($0) } ?? "skipped", 12, right: true)
                 + pad(milliseconds(ms), 12, right: true)
                 + pad(String(format: "%.1f", bench.flops / m.min / 1e9), 9, right: true)

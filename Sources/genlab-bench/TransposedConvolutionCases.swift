@@ -16,12 +16,13 @@ func transposedConvolutionCases() -> [BenchCase] {
     let weight = Tensor.uniform([inputChannels, outputChannels, kernel, kernel], in: -0.1..<0.1, using: &rng)
     let bias = Tensor.uniform([outputChannels], in: -0.1..<0.1, using: &rng)
     let outputGradient = Tensor.uniform([batch, outputChannels, 2 * size, 2 * size], in: -1..<1, using: &rng)
-    let shape = "\(batch)x\(inputChannels)x\(size)x\(size)>\(outputChannels)"
+    let shape = "N\(batch) \(inputChannels)→\(outputChannels) \(size)→\(2 * size)"
     let flops = 2 * Double(batch * inputChannels * outputChannels * kernel * kernel * size * size)
     cases.append(BenchCase(
       op: "convT_fwd", shape: shape, flops: flops, group: "convT-dcgan",
       reference: { _ = TransposedConvolution.forwardReference(x, weight, bias, parameters) },
-      optimized: { _ = TransposedConvolution.forward(x, weight, bias, parameters) }))
+      optimized: { _ = TransposedConvolution.forward(x, weight, bias, parameters) },
+      referenceAlways: true))
     cases.append(BenchCase(
       op: "convT_fwd_bwd", shape: shape, flops: 3 * flops, group: "convT-dcgan",
       reference: {
@@ -31,7 +32,8 @@ func transposedConvolutionCases() -> [BenchCase] {
       optimized: {
         _ = TransposedConvolution.forward(x, weight, bias, parameters)
         _ = TransposedConvolution.backward(x, weight, outputGradient, parameters, hasBias: true)
-      }))
+      },
+      referenceAlways: true))
   }
   return cases
 }

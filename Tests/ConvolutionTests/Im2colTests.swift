@@ -9,6 +9,9 @@ let im2colCases: [(Int, Int, Int, Int, Int, Int, Int, Int, Int, Int)] = [
   (1, 1, 5, 5, 3, 3, 1, 1, 0, 0), (2, 3, 7, 6, 3, 2, 1, 1, 1, 0), (1, 2, 8, 8, 4, 4, 2, 2, 1, 1),
   (3, 1, 9, 5, 2, 3, 3, 2, 2, 1), (1, 4, 4, 4, 4, 4, 1, 1, 0, 0), (2, 2, 3, 3, 5, 5, 1, 1, 1, 1),
   (1, 1, 1, 1, 1, 1, 1, 1, 0, 0), (2, 3, 11, 13, 3, 5, 2, 3, 2, 2),
+  // A kernel column that lies wholly right of the input with stride > 1: the last-column
+  // bound (W − 1 + pad − q)/s must floor, not truncate toward zero (once read past the row).
+  (1, 1, 3, 1, 1, 3, 3, 2, 2, 1), (2, 2, 5, 3, 2, 4, 2, 3, 1, 2),
 ]
 
 @Suite struct Im2colTests {
