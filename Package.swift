@@ -42,7 +42,7 @@ func lesson(_ folder: String) -> Target {
     swiftSettings: fast)
 }
 
-let lessons = ["01-Images"].map(lesson)
+let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution"].map(lesson)
 
 let package = Package(
   name: "GenLab",

@@ -1,0 +1,1 @@
+print("lesson 03-Im2col: not written yet")
