@@ -1,1 +1,402 @@
-print("lesson 03-Im2col: not written yet")
+// Lesson 03 — im2col: why every fast library turns convolution into one matrix product.
+//
+// Copy every receptive field of the input into a column of a matrix `cols`; then the
+// whole convolution, every output pixel of every image, is ONE product Y = W·cols that
+// the packed GEMM computes near the machine's peak. The lesson shows `cols` for one real
+// image, checks that W·cols is the convolution, checks the twins forward and backward on
+// the two DCGAN discriminator layers, then times them and shows the price: memory.
+// Read README.md beside this file for the chapter.
+import ArgumentParser
+import Foundation
+import GenLab
+
+@main
+struct Lesson03: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "lesson03-im2col",
+    abstract: "im2col: a convolution as one matrix product, checked against the direct loops, then timed.")
+
+  @OptionGroup var options: LessonOptions
+
+  // This lesson runs both convolution twins side by side, so `--impl` does not apply here.
+  @Option(help: "Which training image to take apart into patches (an index into the training set).")
+  var image: Int = 0
+
+  @Option(help: "Images per batch for the two DCGAN layers that are checked and timed.")
+  var batch: Int = 64
+
+  mutating func validate() throws {
+    if image < 0 { throw ValidationError("--image must be 0 or more, got \(image)") }
+    if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
+  }
+
+  mutating func run() throws {
+    options.apply()
+    let started = Timing.now()
+
+    // 1. One image, taken apart ------------------------------------------------------
+    section("1. One image as a matrix of patches: cols = im2col(x)")
+    let data = try FashionMNIST.load(explicitPath: options.data, limit: max(batch, image + 1))
+    print(data.description)
+    guard image < data.train.count else {
+      throw ValidationError("--image \(image) is past the \(data.train.count) training images")
+    }
+    let run = try RunFolder.create(lesson: "lesson03-im2col", root: options.out)
+    let label = FashionMNIST.classNames[data.train.labels[image]]
+    let x = data.train.images.slice(image..<(image + 1))               // 1 × 1 × 28 × 28
+    let p1 = ConvolutionParameters(stride: 1, padding: 1)
+    let g = ConvolutionGeometry(batch: 1, channels: 1, height: 28, width: 28,
+                                kernelHeight: 3, kernelWidth: 3, parameters: p1)
+    let cols = im2colMatrix(x, g)
+    // im2col of an all-ones image is 1 where a patch reads the image and 0 where it reads padding.
+    let inside = im2colMatrix(Tensor(shape: x.shape, repeating: 1), g)
+    print("training image \(image) (\(label)), 28×28; kernel 3×3, \(p1) → output 28×28")
+    print("cols is (C·KH·KW) × (N·OH·OW) = \(g.patchSize) × \(g.patchCount):")
+    print("  column (n·OH + i)·OW + j is the 3×3 patch under output pixel (i, j), read row by row;")
+    print("  row (c·KH + p)·KW + q holds, for every output pixel, the input pixel at offset (p − 1, q − 1):")
+    print("  the whole image shifted, so row 4 (p = q = 1, the kernel's centre) is the image itself.")
+    try PNG.write(matrixPicture(cols, inside: inside, cell: (2, 14), lines: false, groupEvery: 28),
+                  to: run.file("cols-28x28.png"))
+    try PNG.writeGrid(rowsAsImages(cols, inside: inside, g), columns: 3, padding: 3, scale: 4,
+                      to: run.file("cols-rows-as-images.png"))
+    try PNG.writeGrid(patchTiles(cols, inside: inside, g), columns: g.outputWidth, padding: 1, scale: 3,
+                      to: run.file("patches-28x28.png"))
+    print("wrote cols-28x28.png (the 9 × 784 matrix, a red line every 28 columns = one output row),")
+    print("      cols-rows-as-images.png (its 9 rows, each folded back to 28×28: nine shifted copies),")
+    print("      patches-28x28.png (its 784 columns, each folded back to a 3×3 tile, at their output pixel);")
+    print("      blue marks a zero that comes from the padding.")
+
+    // The same on a small crop, big enough to read number by number.
+    let (top, left) = busiestCrop(x, size: 8)
+    let crop = cropImage(x, top: top, left: left, size: 8)
+    let gc = ConvolutionGeometry(batch: 1, channels: 1, height: 8, width: 8,
+                                 kernelHeight: 3, kernelWidth: 3, parameters: p1)
+    let cropCols = im2colMatrix(crop, gc)
+    let cropInside = im2colMatrix(Tensor(shape: crop.shape, repeating: 1), gc)
+    try PNG.write(paddedPicture(crop, padding: 1, cell: 24), to: run.file("crop-8x8.png"))
+    try PNG.write(matrixPicture(cropCols, inside: cropInside, cell: (14, 14), lines: true, groupEvery: 8),
+                  to: run.file("cols-crop-9x64.png"))
+    try PNG.writeGrid(patchTiles(cropCols, inside: cropInside, gc), columns: 8, padding: 2, scale: 12,
+                      to: run.file("patches-crop.png"))
+    print("\nthe 8×8 crop at rows \(top)..<\(top + 8), columns \(left)..<\(left + 8) (its busiest 8×8 window):")
+    print("cols is \(gc.patchSize) × \(gc.patchCount); wrote crop-8x8.png (the crop inside its padding),")
+    print("cols-crop-9x64.png (the matrix, one square per number) and patches-crop.png (its 64 columns as 3×3 tiles).")
+    let (i, j) = (2, 5)
+    let column = i * gc.outputWidth + j
+    print("for example column \(column) = output pixel (\(i), \(j)) is the patch of crop rows \(i - 1)...\(i + 1), "
+          + "columns \(j - 1)...\(j + 1):")
+    for p in 0..<3 {
+      let values = (0..<3).map { q in Format.number(cropCols.data[(p * 3 + q) * gc.patchCount + column]) }
+      print("    rows \(p * 3)...\(p * 3 + 2) of column \(column): " + values.map { $0.padding(toLength: 7, withPad: " ", startingAt: 0) }.joined(separator: " "))
+    }
+
+    // 2. The convolution is W · cols -----------------------------------------------------
+    section("2. The convolution is one product: Y = W · cols")
+    let kernels = handMadeKernels()                                    // 4 × 1 × 3 × 3
+    let w = kernels.weight.reshaped([kernels.names.count, g.patchSize])    // O × (C·KH·KW) = 4 × 9
+    let product = MatMul.multiply(w, cols)                             // 4 × 784
+    let viaIm2col = product.reshaped([1, kernels.names.count, 28, 28])
+    let direct = Convolution.forwardReference(x, kernels.weight, nil, p1)
+    print("W is O × (C·KH·KW) = \(w.shape[0]) × \(w.shape[1]): each row a 3×3 kernel, read row by row ("
+          + kernels.names.joined(separator: ", ") + ")")
+    print("W · cols is \(product.shape[0]) × \(product.shape[1]); reshaped to 1 × 4 × 28 × 28 it is the convolution:")
+    print("max |W·cols − Convolution.forwardReference(x)| = \(Format.number(direct.maxAbsDifference(viaIm2col)))"
+          + " (outputs up to \(Format.number(direct.map(abs).max())))")
+    try PNG.writeGrid(featureMaps(x, viaIm2col), columns: 5, padding: 3, scale: 4, to: run.file("feature-maps.png"))
+    print("wrote feature-maps.png: the image, then the 4 rows of W·cols folded to 28×28 (each from its min to its max)")
+
+    // 3. Check the twins on the DCGAN layers ---------------------------------------------
+    section("3. The twins on the DCGAN discriminator layers: check, then time")
+    let threads = Parallel.threadCount
+    print("batch \(batch), kernel 4×4, stride 2, padding 1 (halves the size); real images through layer 1,")
+    print("its leaky-ReLU output through layer 2; seeded weights (seed \(options.seed)) and output gradients.")
+    print("optimized twin on \(threads) thread\(threads == 1 ? "" : "s") (try --threads 1); the reference is one loop nest on one thread.")
+    var rng = RNG(seed: options.seed)
+    let images = data.train.images.slice(0..<batch)
+    let first = Layer(name: "Conv 1→64, 28→14", x: images, outChannels: 64, using: &rng)
+    let hidden = Convolution.forward(first.x, first.weight, first.bias, first.parameters).map { $0 > 0 ? $0 : 0.2 * $0 }
+    let second = Layer(name: "Conv 64→128, 14→7", x: hidden, outChannels: 128, using: &rng)
+    for layer in [first, second] { try examine(layer) }
+
+    section("Done in \(Format.duration(Timing.now() - started))")
+    print("pictures in \(run.path)/")
+  }
+
+  /// Checks the twins on one layer, then times them, then shows where the optimized
+  /// forward spends its time and what `cols` costs in memory.
+  func examine(_ layer: Layer) throws {
+    let g = layer.geometry
+    let outChannels = layer.weight.shape[0]
+    print("\n\(layer.name): x \(layer.x.shape) → y [\(g.batch), \(outChannels), \(g.outputHeight), \(g.outputWidth)]")
+    print("  cols is \(g.patchSize) × \(Format.count(g.patchCount)); the GEMM is W \(outChannels) × \(g.patchSize)"
+          + " · cols \(g.patchSize) × \(Format.count(g.patchCount))")
+
+    // Check: run both twins (the reference runs only once, so this run is also its timing).
+    print("  running the reference forward and backward once (the slow part)…")
+    fflush(stdout)
+    var reference = Layer.Result()
+    let referenceForward = Timing.measure(warmup: 0, minRepeats: 1, minSeconds: 0) {
+      reference.y = Convolution.forwardReference(layer.x, layer.weight, layer.bias, layer.parameters)
+    }.min
+    let referenceBackward = Timing.measure(warmup: 0, minRepeats: 1, minSeconds: 0) {
+      let d = Convolution.backwardReference(layer.x, layer.weight, layer.outputGradient, layer.parameters, hasBias: true)
+      (reference.dx, reference.dw, reference.db) = (d.input, d.weight, d.bias!)
+    }.min
+    let y = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
+    let d = Convolution.backward(layer.x, layer.weight, layer.outputGradient, layer.parameters, hasBias: true)
+    let checks = [("y ", y, reference.y), ("dx", d.input, reference.dx), ("dW", d.weight, reference.dw),
+                  ("db", d.bias!, reference.db)]
+    let line = checks.map { name, optimized, expected -> String in
+      let difference = optimized.maxAbsDifference(expected), scale = expected.map(abs).max()
+      precondition(difference <= 1e-4 * scale + 1e-6,
+                   "\(layer.name): the convolution twins disagree on \(name) by \(difference) (values up to \(scale)): "
+                   + "this is a bug, please report it")
+      return "\(name.trimmingCharacters(in: .whitespaces)) \(Format.number(difference)) (of \(Format.number(scale)))"
+    }
+    print("  max |optimized − reference|: " + line.joined(separator: ", "))
+
+    // Time: the optimized twin, many times, keeping the fastest.
+    let forward = Timing.measure(warmup: 1, minRepeats: 5, minSeconds: 0.3) {
+      _ = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
+    }.min
+    let forwardBackward = Timing.measure(warmup: 1, minRepeats: 5, minSeconds: 0.3) {
+      _ = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
+      _ = Convolution.backward(layer.x, layer.weight, layer.outputGradient, layer.parameters, hasBias: true)
+    }.min
+    // Multiply-adds: O·(C·KH·KW)·(N·OH·OW) forward (padding taps counted), twice that backward (dW and dx).
+    let forwardFlops = 2.0 * Double(outChannels) * Double(g.patchSize) * Double(g.patchCount)
+    print("  " + "".padding(toLength: 20, withPad: " ", startingAt: 0)
+          + "reference (loops)        im2col + GEMM          speed-up")
+    timingRow("forward", flops: forwardFlops, reference: referenceForward, optimized: forward)
+    timingRow("forward + backward", flops: 3 * forwardFlops,
+              reference: referenceForward + referenceBackward, optimized: forwardBackward)
+
+    // Where the optimized forward's time goes: im2col alone, the GEMM alone, the rest.
+    var cols = [Float](repeating: 0, count: g.patchSize * g.patchCount)
+    var product = [Float](repeating: 0, count: outChannels * g.patchCount)
+    let im2colTime = Timing.measure(warmup: 1, minRepeats: 5, minSeconds: 0.2) {
+      layer.x.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { Im2col.im2col(x, g, into: $0) } }
+    }.min
+    let gemmTime = Timing.measure(warmup: 1, minRepeats: 5, minSeconds: 0.2) {
+      layer.weight.withUnsafeBufferPointer { w in
+        cols.withUnsafeBufferPointer { cols in
+          product.withUnsafeMutableBufferPointer { c in
+            MatMul.gemm(transposeA: false, transposeB: false, m: outChannels, n: g.patchCount, k: g.patchSize,
+                        alpha: 1, a: w, lda: g.patchSize, b: cols, ldb: g.patchCount,
+                        beta: 0, c: c, ldc: g.patchCount)
+          }
+        }
+      }
+    }.min
+    let rest = max(0, forward - im2colTime - gemmTime)
+    print("  where the optimized forward's \(Format.duration(forward)) goes: im2col \(Format.duration(im2colTime))"
+          + " (\(percent(im2colTime, of: forward))), GEMM \(Format.duration(gemmTime)) (\(percent(gemmTime, of: forward)),"
+          + " \(gflops(forwardFlops, gemmTime)) GFLOP/s), reordering + bias ~\(Format.duration(rest))")
+
+    // The price: cols holds every input pixel about KH·KW / (s_h·s_w) times.
+    let colsBytes = 4 * g.patchSize * g.patchCount
+    let inputBytes = 4 * layer.x.count
+    print("  the price: cols takes \(bytes(colsBytes)), \(Format.number(Float(colsBytes) / Float(inputBytes)))× the input's"
+          + " \(bytes(inputBytes)) (each pixel lands in up to KH·KW = \(g.kernelHeight * g.kernelWidth) columns,"
+          + " \(g.kernelHeight * g.kernelWidth / (layer.parameters.strideHeight * layer.parameters.strideWidth))"
+          + " on average at stride \(layer.parameters.strideHeight))")
+  }
+}
+
+// MARK: - The two layers
+
+/// One DCGAN discriminator convolution: k4 s2 p1 with seeded weights, bias and output gradient.
+struct Layer {
+  var name: String
+  var x: Tensor
+  var weight: Tensor
+  var bias: Tensor
+  var outputGradient: Tensor
+  var parameters = ConvolutionParameters(stride: 2, padding: 1)
+  var geometry: ConvolutionGeometry
+
+  init(name: String, x: Tensor, outChannels: Int, using rng: inout RNG) {
+    self.name = name
+    self.x = x
+    let channels = x.shape[1]
+    // Weights 𝒩(0, 1/fan-in), so outputs have about the size of the inputs.
+    weight = Tensor.normal([outChannels, channels, 4, 4], std: 1 / Float(channels * 16).squareRoot(), using: &rng)
+    bias = Tensor.normal([outChannels], std: 0.1, using: &rng)
+    geometry = ConvolutionGeometry(batch: x.shape[0], channels: channels, height: x.shape[2], width: x.shape[3],
+                                   kernelHeight: 4, kernelWidth: 4, parameters: parameters)
+    outputGradient = Tensor.normal([x.shape[0], outChannels, geometry.outputHeight, geometry.outputWidth], using: &rng)
+  }
+
+  /// The reference's outputs, filled while it is timed.
+  struct Result {
+    var y = Tensor(zeros: [0]), dx = Tensor(zeros: [0]), dw = Tensor(zeros: [0]), db = Tensor(zeros: [0])
+  }
+}
+
+// MARK: - im2col on tensors, and the hand-made kernels
+
+/// The im2col matrix of `x` as a (C·KH·KW) × (N·OH·OW) tensor.
+func im2colMatrix(_ x: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+  var cols = Tensor(zeros: [g.patchSize, g.patchCount])
+  x.withUnsafeBufferPointer { x in
+    cols.withUnsafeMutableBufferPointer { Im2col.im2col(x, g, into: $0) }
+  }
+  return cols
+}
+
+/// Four classic 3×3 kernels as a 4 × 1 × 3 × 3 weight, so their outputs can be looked at.
+func handMadeKernels() -> (names: [String], weight: Tensor) {
+  let kernels: [(String, [Float])] = [
+    ("vertical edges", [-1, 0, 1, -2, 0, 2, -1, 0, 1]),
+    ("horizontal edges", [-1, -2, -1, 0, 0, 0, 1, 2, 1]),
+    ("blur", [Float](repeating: 1.0 / 9, count: 9)),
+    ("outline", [0, -1, 0, -1, 4, -1, 0, -1, 0]),
+  ]
+  return (kernels.map(\.0), Tensor(shape: [kernels.count, 1, 3, 3], data: kernels.flatMap(\.1)))
+}
+
+/// The top-left corner of the `size`×`size` window of `x` (1×1×H×W) with the largest
+/// pixel variance: the crop with the most edges in it. Ties go to the first found.
+func busiestCrop(_ x: Tensor, size: Int) -> (top: Int, left: Int) {
+  let (height, width) = (x.shape[2], x.shape[3])
+  var best = (top: 0, left: 0), bestVariance: Float = -1
+  for top in 0...(height - size) {
+    for left in 0...(width - size) {
+      let values = (0..<(size * size)).map { x.data[(top + $0 / size) * width + left + $0 % size] }
+      let mean = values.reduce(0, +) / Float(values.count)
+      let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+      if variance > bestVariance { (best, bestVariance) = ((top, left), variance) }
+    }
+  }
+  return best
+}
+
+func cropImage(_ x: Tensor, top: Int, left: Int, size: Int) -> Tensor {
+  let width = x.shape[3]
+  let data = (0..<(size * size)).map { x.data[(top + $0 / size) * width + left + $0 % size] }
+  return Tensor(shape: [1, 1, size, size], data: data)
+}
+
+// MARK: - Pictures
+
+/// The colour of one number in a picture: grey for an image value in [0, 1], blue for a
+/// zero that only exists because of the padding.
+func colour(_ value: Float, inside: Bool) -> [Float] {
+  inside ? [value, value, value] : [0.12, 0.22, 0.62]
+}
+
+/// A matrix as a picture, one `cell` (width, height) of pixels per entry; grey lines
+/// between entries when `lines`, and a red line after every `groupEvery` columns.
+func matrixPicture(_ matrix: Tensor, inside: Tensor, cell: (width: Int, height: Int),
+                   lines: Bool, groupEvery: Int) -> Image {
+  let (rows, columns) = (matrix.shape[0], matrix.shape[1])
+  let thin = lines ? 1 : 0
+  // The left edge of every column, and the gap after it: 2 red pixels at a group's end.
+  var lefts = [Int](), x = thin
+  for c in 0..<columns {
+    lefts.append(x)
+    x += cell.width + ((c + 1) % groupEvery == 0 && c + 1 < columns ? 2 : thin)
+  }
+  let height = rows * cell.height + (rows + 1) * thin
+  var picture = Image(width: x, height: height, format: .rgb, repeating: 70)
+  for c in 1..<columns where c % groupEvery == 0 {
+    for y in 0..<picture.height {
+      for dx in (lefts[c] - 2)..<lefts[c] {
+        picture[row: y, column: dx, channel: 0] = 220
+        picture[row: y, column: dx, channel: 1] = 40
+        picture[row: y, column: dx, channel: 2] = 40
+      }
+    }
+  }
+  for r in 0..<rows {
+    for c in 0..<columns {
+      let rgb = colour(matrix.data[r * columns + c], inside: inside.data[r * columns + c] != 0)
+      let top = thin + r * (cell.height + thin)
+      for y in top..<(top + cell.height) {
+        for x in lefts[c]..<(lefts[c] + cell.width) {
+          for channel in 0..<3 { picture[row: y, column: x, channel: channel] = byte(rgb[channel]) }
+        }
+      }
+    }
+  }
+  return picture
+}
+
+/// A 1×1×S×S image inside its blue zero padding, `cell` pixels per pixel, grey grid lines.
+func paddedPicture(_ x: Tensor, padding: Int, cell: Int) -> Image {
+  let size = x.shape[2], padded = size + 2 * padding
+  var values = Tensor(zeros: [padded, padded]), inside = Tensor(zeros: [padded, padded])
+  for i in 0..<size {
+    for j in 0..<size {
+      values.data[(i + padding) * padded + j + padding] = x.data[i * size + j]
+      inside.data[(i + padding) * padded + j + padding] = 1
+    }
+  }
+  return matrixPicture(values, inside: inside, cell: (cell, cell), lines: true, groupEvery: padded)
+}
+
+/// Row r of cols folded back to OH×OW, as an RGB image: one per kernel tap (p, q).
+func rowsAsImages(_ cols: Tensor, inside: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+  let plane = g.outputHeight * g.outputWidth
+  var out = Tensor(zeros: [g.patchSize, 3, g.outputHeight, g.outputWidth])
+  for r in 0..<g.patchSize {
+    for k in 0..<plane {
+      let rgb = colour(cols.data[r * g.patchCount + k], inside: inside.data[r * g.patchCount + k] != 0)
+      for channel in 0..<3 { out.data[(r * 3 + channel) * plane + k] = rgb[channel] }
+    }
+  }
+  return out
+}
+
+/// Column k of cols folded back to a KH×KW tile, as an RGB image: one per output pixel.
+func patchTiles(_ cols: Tensor, inside: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+  let (kh, kw) = (g.kernelHeight, g.kernelWidth)
+  var out = Tensor(zeros: [g.patchCount, 3, kh, kw])
+  for k in 0..<g.patchCount {
+    for r in 0..<g.patchSize {
+      let rgb = colour(cols.data[r * g.patchCount + k], inside: inside.data[r * g.patchCount + k] != 0)
+      for channel in 0..<3 { out.data[((k * 3 + channel) * kh + r / kw) * kw + r % kw] = rgb[channel] }
+    }
+  }
+  return out
+}
+
+/// The image, then each feature map scaled from its own min (black) to its max (white).
+func featureMaps(_ x: Tensor, _ maps: Tensor) -> Tensor {
+  let count = maps.shape[1], plane = maps.shape[2] * maps.shape[3]
+  var pictures = [x[item: 0]]
+  for m in 0..<count {
+    let values = Array(maps.data[(m * plane)..<((m + 1) * plane)])
+    let low = values.min()!, high = values.max()!
+    let scaled = values.map { high > low ? ($0 - low) / (high - low) : 0 }
+    pictures.append(Tensor(shape: [1, maps.shape[2], maps.shape[3]], data: scaled))
+  }
+  return Tensor.stack(pictures)
+}
+
+func byte(_ value: Float) -> UInt8 { UInt8((min(max(value, 0), 1) * 255).rounded()) }
+
+// MARK: - Console
+
+func timingRow(_ name: String, flops: Double, reference: Double, optimized: Double) {
+  let left = "\(Format.duration(reference))  \(gflops(flops, reference)) GFLOP/s"
+  let right = "\(Format.duration(optimized))  \(gflops(flops, optimized)) GFLOP/s"
+  print("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
+        + left.padding(toLength: 25, withPad: " ", startingAt: 0)
+        + right.padding(toLength: 23, withPad: " ", startingAt: 0)
+        + String(format: reference / optimized >= 10 ? "%.0f×" : "%.1f×", reference / optimized))
+}
+
+func percent(_ part: Double, of whole: Double) -> String { String(format: "%.0f%%", 100 * part / whole) }
+
+func bytes(_ count: Int) -> String {
+  count >= 1_000_000 ? String(format: "%.1f MB", Double(count) / 1e6) : String(format: "%.0f kB", Double(count) / 1e3)
+}
+
+func gflops(_ flops: Double, _ seconds: Double) -> String {
+  String(format: "%.1f", flops / seconds / 1e9)
+}
+
+func section(_ title: String) {
+  print("\n\(title)\n" + String(repeating: "─", count: min(title.count, 80)))
+}
