@@ -36,7 +36,7 @@ struct Lesson02: ParsableCommand {
     print(data.description)
     let run = try RunFolder.create(lesson: "lesson02-convolution", root: options.out)
     let classes = [0, 1, 2, 5, 7, 9]   // T-shirt/top, Trouser, Pullover, Sandal, Sneaker, Ankle boot
-    let picked = classes.map { c in data.test.labels.firstIndex(of: c)! }
+    let picked = classes.map { c in data.test.labels.firstIndex(of: c) ?? 0 }   // (0 if a subset lacks the class)
     let images = data.test.images.gather(picked)                     // N × 1 × 28 × 28
     print("x: Tensor \(images.shape) (N × C × H × W): "
           + zip(classes, picked).map { "\(FashionMNIST.classNames[$0]) (test #\($1))" }.joined(separator: ", "))
@@ -69,7 +69,8 @@ struct Lesson02: ParsableCommand {
     try PNG.writeGrid(colourize(featureMaps, kernels: kernels), columns: kernelCount, scale: scale,
                       to: run.file("feature-maps.png"))
     print("wrote feature-maps.png: a row per image, a column per kernel in the order above")
-    print("(sum-1 kernels in grey, [0, 1] clamped; sum-0 kernels red + / white 0 / blue −, scaled per column)")
+    print("(sum-1 kernels in grey, clamped to [0, 1]; sum-0 kernels red + / white 0 / blue −,")
+    print(" full colour at half the column's largest |value|, one scale per column)")
 
     // Edge magnitude: the length of the gradient (gx, gy) estimated by the two Sobel kernels.
     let gx = mapsPerKernel[kernels.firstIndex { $0.name == "Sobel x" }!]
@@ -88,7 +89,7 @@ struct Lesson02: ParsableCommand {
     let own = kernels.filter { flip($0.weight) == $0.weight }.map(\.name)
     let negated = kernels.filter { flip($0.weight) == -$0.weight }.map(\.name)
     print("  their own flip (no difference at all): \(own.joined(separator: ", "))")
-    print("  flip to their negative: \(negated.joined(separator: ", ")); emboss flips to light from the other corner")
+    print("  flip to their negative: \(negated.joined(separator: ", ")); emboss flips to light from the lower right")
     print("  a learned kernel does not care: the network learns the flipped weights instead.")
 
     // 3. Many kernels as the channels of one layer ---------------------------------------
@@ -170,7 +171,7 @@ struct Lesson02: ParsableCommand {
           + "max difference \(Format.number(difference)) (outputs up to \(Format.number(largest)))")
     precondition(difference <= 1e-4 * largest + 1e-6,
                  "the convolution twins disagree by \(difference): this is a bug, please report it")
-    let seconds = Timing.measure(warmup: 0, minRepeats: 1, minSeconds: 0) {
+    let seconds = Timing.measure(warmup: 1, minRepeats: 3, minSeconds: 0) {
       _ = Convolution.forwardReference(batch, weight, nil, down)
     }.min
     let rate = Double(multiplyAdds(batch.shape, weight.shape, down)) / seconds
@@ -229,7 +230,7 @@ let kernels: [Kernel] = [
   Kernel(name: "Laplacian", divisor: 1, entries: [0, 1, 0, 1, -4, 1, 0, 1, 0],
          what: "neighbours minus 4·centre: the second derivative"),
   Kernel(name: "emboss", divisor: 1, entries: [-2, -1, 0, -1, 1, 1, 0, 1, 2],
-         what: "x plus a diagonal derivative: relief lit from one corner"),
+         what: "x plus a diagonal derivative: relief lit from the upper left"),
 ]
 
 /// The kernel rotated by 180° (flipped in both axes): a true convolution's view of `w`.
@@ -295,9 +296,14 @@ func diverging(_ t: Float) -> (Float, Float, Float) {
   return t >= 0 ? (1, fade, fade) : (fade, fade, 1)
 }
 
+/// Signed maps reach full colour at this fraction of their largest |value| (stronger
+/// values saturate), so that the weaker edges inside a garment stay visible.
+let saturation: Float = 0.5
+
 /// N×K×H×W feature maps as (N·K)×3×H×W colour cells: kernels that sum to 1 in grey,
-/// clamped to [0, 1]; kernels that sum to 0 red/white/blue, scaled by the largest
-/// |value| of that kernel over all images (so the images of a column compare).
+/// clamped to [0, 1]; kernels that sum to 0 red/white/blue, full colour at half the
+/// largest |value| of that kernel over all images (one scale per column, so the images
+/// of a column compare).
 func colourize(_ maps: Tensor, kernels: [Kernel]) -> Tensor {
   let (count, kernelCount, height, width) = (maps.shape[0], maps.shape[1], maps.shape[2], maps.shape[3])
   let plane = height * width
@@ -311,7 +317,7 @@ func colourize(_ maps: Tensor, kernels: [Kernel]) -> Tensor {
       let cell = n * kernelCount + k
       for i in 0..<plane {
         let v = maps.data[cell * plane + i]
-        let (r, g, b) = kernels[k].isSigned ? diverging(largest > 0 ? v / largest : 0) : (v, v, v)
+        let (r, g, b) = kernels[k].isSigned ? diverging(largest > 0 ? v / (saturation * largest) : 0) : (v, v, v)
         out.data[(cell * 3 + 0) * plane + i] = r
         out.data[(cell * 3 + 1) * plane + i] = g
         out.data[(cell * 3 + 2) * plane + i] = b
@@ -322,16 +328,17 @@ func colourize(_ maps: Tensor, kernels: [Kernel]) -> Tensor {
 }
 
 /// Rows of: input (grey) | gx | gy (red/white/blue, one common scale) | magnitude (grey,
-/// black 0 to white at the largest magnitude), as (4N)×3×H×W cells.
+/// black 0 to white), as (4N)×3×H×W cells; full colour and white at `saturation` times
+/// the largest value.
 func edgePanel(_ images: Tensor, _ gx: Tensor, _ gy: Tensor, _ magnitude: Tensor) -> Tensor {
   let (count, height, width) = (images.shape[0], images.shape[2], images.shape[3])
   let plane = height * width
-  let signedScale = max(gx.map(abs).max(), gy.map(abs).max())
-  let magnitudeScale = magnitude.max()
+  let signedScale = saturation * max(gx.map(abs).max(), gy.map(abs).max())
+  let magnitudeScale = saturation * magnitude.max()
   var out = Tensor(zeros: [count * 4, 3, height, width])
   for n in 0..<count {
     for i in 0..<plane {
-      let m = magnitude.data[n * plane + i] / magnitudeScale
+      let m = min(magnitude.data[n * plane + i] / magnitudeScale, 1)
       let colours = [(images.data[n * plane + i], images.data[n * plane + i], images.data[n * plane + i]),
                      diverging(gx.data[n * plane + i] / signedScale),
                      diverging(gy.data[n * plane + i] / signedScale),
