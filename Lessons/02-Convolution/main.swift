@@ -111,7 +111,8 @@ struct Lesson02: ParsableCommand {
     let direct = Convolution.forwardReference(images, diagonalKernels, nil, samePadding)
     print("two input channels (gx, gy) ⋆ w 2×2×1×1 = [[1, 1], [1, −1]]: y[o] = Σ_c w[o,c]·x[c] → \(diagonals.shape)")
     print("  equals one 3×3 layer with kernels Sobel x ± Sobel y: max difference \(Format.number(diagonals.maxAbsDifference(direct)))"
-          + " (convolutions are linear: two in a row are one, until a non-linearity sits between them)")
+          + " (rounding)")
+    print("  convolutions are linear: two in a row are one convolution, until a non-linearity sits between them.")
 
     // 4. Stride and padding ---------------------------------------------------------------
     section("4. Stride and padding: OH = ⌊(H + 2·pad − KH) / stride⌋ + 1")
@@ -209,7 +210,8 @@ struct Kernel {
     }
     let head = name.padding(toLength: 15, withPad: " ", startingAt: 0) + factor.leftPadded(7)
     let blank = String(repeating: " ", count: 22)
-    return head + rows[0] + "   sum \(Format.number(sum)) — \(what)\n"
+    let sumText = sum == sum.rounded() ? String(Int(sum)) : Format.number(sum)
+    return head + rows[0] + "   sum \(sumText) — \(what)\n"
       + blank + rows[1] + "\n" + blank + rows[2]
   }
 }
