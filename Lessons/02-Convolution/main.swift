@@ -134,7 +134,7 @@ struct Lesson02: ParsableCommand {
 
     var strip: [[Tensor]] = Array(repeating: [], count: count)        // per image, the outputs in order
     for n in 0..<count { strip[n].append(images[item: n]) }
-    print("stride-padding.png, left to right (one row per image, every output drawn at the same pixel size):")
+    print("\nstride-padding.png, left to right (one row per image, every output drawn at the same pixel size):")
     print("  input 28×28")
     for example in strideExamples {
       var y = images
@@ -255,7 +255,7 @@ let sizeTable: [SizeRow] = [
   SizeRow(height: 28, kernel: 3, stride: 1, padding: 0, note: "\"valid\": the border is lost"),
   SizeRow(height: 28, kernel: 3, stride: 1, padding: 1, note: "\"same\": p = (K−1)/2 keeps the size"),
   SizeRow(height: 28, kernel: 5, stride: 1, padding: 2, note: "\"same\" for a 5×5 kernel"),
-  SizeRow(height: 28, kernel: 3, stride: 2, padding: 1, note: "stride 2 halves"),
+  SizeRow(height: 28, kernel: 3, stride: 2, padding: 1, note: "stride 2 halves (r = 1: the last padding row is unread)"),
   SizeRow(height: 28, kernel: 4, stride: 2, padding: 1, note: "DCGAN discriminator layer 1: 28 → 14"),
   SizeRow(height: 14, kernel: 4, stride: 2, padding: 1, note: "DCGAN discriminator layer 2: 14 → 7"),
   SizeRow(height: 7, kernel: 4, stride: 2, padding: 1, note: "not exact: 5/2 = 2.5, the last padding row is never read"),
