@@ -52,19 +52,17 @@ struct Lesson03: ParsableCommand {
     let inside = im2colMatrix(Tensor(shape: x.shape, repeating: 1), g)
     print("training image \(image) (\(label)), 28×28; kernel 3×3, \(p1) → output 28×28")
     print("cols is (C·KH·KW) × (N·OH·OW) = \(g.patchSize) × \(g.patchCount):")
-    print("  column (n·OH + i)·OW + j is the 3×3 patch under output pixel (i, j), read row by row;")
-    print("  row (c·KH + p)·KW + q holds, for every output pixel, the input pixel at offset (p − 1, q − 1):")
-    print("  the whole image shifted, so row 4 (p = q = 1, the kernel's centre) is the image itself.")
-    try PNG.write(matrixPicture(cols, inside: inside, cell: (2, 14), lines: false, groupEvery: 28),
+    print("  column (n·OH + i)·OW + j is the 3×3 patch under output pixel (i, j), read row by row: the numbers")
+    print("    one output pixel needs, side by side;")
+    print("  row (c·KH + p)·KW + q is one kernel tap (p, q): for every output pixel, the input pixel at offset")
+    print("    (p − 1, q − 1), so each row is the whole image shifted by one pixel, and row 4 (the centre tap) is the image.")
+    try PNG.write(stripsPicture(cols, inside: inside, strips: 4, cell: (4, 8), groupEvery: 28, gap: 6),
                   to: run.file("cols-28x28.png"))
-    try PNG.writeGrid(rowsAsImages(cols, inside: inside, g), columns: 3, padding: 3, scale: 4,
-                      to: run.file("cols-rows-as-images.png"))
     try PNG.writeGrid(patchTiles(cols, inside: inside, g), columns: g.outputWidth, padding: 1, scale: 3,
                       to: run.file("patches-28x28.png"))
-    print("wrote cols-28x28.png (the 9 × 784 matrix, a red line every 28 columns = one output row),")
-    print("      cols-rows-as-images.png (its 9 rows, each folded back to 28×28: nine shifted copies),")
-    print("      patches-28x28.png (its 784 columns, each folded back to a 3×3 tile, at their output pixel);")
-    print("      blue marks a zero that comes from the padding.")
+    print("wrote cols-28x28.png: the 9 × 784 matrix cut into 4 strips of 196 columns (read like lines of text),")
+    print("      a red line every 28 columns (one output row); blue marks a zero that comes from the padding;")
+    print("      patches-28x28.png: its 784 columns, each folded back to a 3×3 tile and put at its output pixel.")
 
     // The same on a small crop, big enough to read number by number.
     let (top, left) = busiestCrop(x, size: 8)
@@ -73,21 +71,28 @@ struct Lesson03: ParsableCommand {
                                  kernelHeight: 3, kernelWidth: 3, parameters: p1)
     let cropCols = im2colMatrix(crop, gc)
     let cropInside = im2colMatrix(Tensor(shape: crop.shape, repeating: 1), gc)
-    try PNG.write(paddedPicture(crop, padding: 1, cell: 24), to: run.file("crop-8x8.png"))
-    try PNG.write(matrixPicture(cropCols, inside: cropInside, cell: (14, 14), lines: true, groupEvery: 8),
-                  to: run.file("cols-crop-9x64.png"))
-    try PNG.writeGrid(patchTiles(cropCols, inside: cropInside, gc), columns: 8, padding: 2, scale: 12,
-                      to: run.file("patches-crop.png"))
-    print("\nthe 8×8 crop at rows \(top)..<\(top + 8), columns \(left)..<\(left + 8) (its busiest 8×8 window):")
-    print("cols is \(gc.patchSize) × \(gc.patchCount); wrote crop-8x8.png (the crop inside its padding),")
-    print("cols-crop-9x64.png (the matrix, one square per number) and patches-crop.png (its 64 columns as 3×3 tiles).")
-    let (i, j) = (2, 5)
+    let (i, j) = (2, 5)                          // the output pixel whose patch is framed in orange
     let column = i * gc.outputWidth + j
-    print("for example column \(column) = output pixel (\(i), \(j)) is the patch of crop rows \(i - 1)...\(i + 1), "
-          + "columns \(j - 1)...\(j + 1):")
+    try PNG.write(paddedPicture(crop, padding: 1, cell: 24, highlight: (i..<(i + 3), j..<(j + 3))),
+                  to: run.file("crop-8x8.png"))
+    try PNG.write(matrixPicture(cropCols, inside: cropInside, cell: (14, 14), lines: true, groupEvery: 8,
+                                highlight: (0..<gc.patchSize, column..<(column + 1))),
+                  to: run.file("cols-crop-9x64.png"))
+    try PNG.writeGrid(rowsAsImages(cropCols, inside: cropInside, gc), columns: 3, padding: 12, scale: 16,
+                      to: run.file("cols-crop-rows.png"))
+    try PNG.write(framedGrid(patchTiles(cropCols, inside: cropInside, gc), columns: 8, padding: 6, scale: 12,
+                             framing: column),
+                  to: run.file("patches-crop.png"))
+    print("\nthe same for an 8×8 crop, rows \(top)..<\(top + 8), columns \(left)..<\(left + 8) of the image (the window")
+    print("with the most edges), treated as an image of its own with 1 pixel of zero padding: cols is \(gc.patchSize) × \(gc.patchCount).")
+    print("wrote crop-8x8.png (the crop in its blue padding), cols-crop-9x64.png (the matrix, one square per number),")
+    print("      cols-crop-rows.png (its 9 rows folded back to 8×8: the crop shifted nine ways, padding sliding in),")
+    print("      patches-crop.png (its 64 columns as 3×3 tiles). The orange frames are output pixel (\(i), \(j)):")
+    print("column \(column) = (i·OW + j) holds the patch of crop rows \(i - 1)...\(i + 1), columns \(j - 1)...\(j + 1), row by row:")
     for p in 0..<3 {
       let values = (0..<3).map { q in Format.number(cropCols.data[(p * 3 + q) * gc.patchCount + column]) }
-      print("    rows \(p * 3)...\(p * 3 + 2) of column \(column): " + values.map { $0.padding(toLength: 7, withPad: " ", startingAt: 0) }.joined(separator: " "))
+      print("    cols[\(p * 3)...\(p * 3 + 2), \(column)] = x[\(i - 1 + p), \(j - 1)...\(j + 1)] = "
+            + values.map { $0.padding(toLength: 6, withPad: " ", startingAt: 0) }.joined(separator: "  "))
     }
 
     // 2. The convolution is W · cols -----------------------------------------------------
@@ -188,15 +193,16 @@ struct Lesson03: ParsableCommand {
         }
       }
     }.min
-    let rest = max(0, forward - im2colTime - gemmTime)
+    let rest = forward - im2colTime - gemmTime
     print("  where the optimized forward's \(Format.duration(forward)) goes: im2col \(Format.duration(im2colTime))"
           + " (\(percent(im2colTime, of: forward))), GEMM \(Format.duration(gemmTime)) (\(percent(gemmTime, of: forward)),"
-          + " \(gflops(forwardFlops, gemmTime)) GFLOP/s), reordering + bias ~\(Format.duration(rest))")
+          + " \(gflops(forwardFlops, gemmTime)) GFLOP/s), reordering to N×O×OH×OW + bias "
+          + (rest > 0.05 * forward ? "~\(Format.duration(rest))" : "lost in the timing noise"))
 
     // The price: cols holds every input pixel about KH·KW / (s_h·s_w) times.
     let colsBytes = 4 * g.patchSize * g.patchCount
     let inputBytes = 4 * layer.x.count
-    print("  the price: cols takes \(bytes(colsBytes)), \(Format.number(Float(colsBytes) / Float(inputBytes)))× the input's"
+    print("  the price: cols takes \(bytes(colsBytes)), \(String(format: "%.1f", Double(colsBytes) / Double(inputBytes)))× the input's"
           + " \(bytes(inputBytes)) (each pixel lands in up to KH·KW = \(g.kernelHeight * g.kernelWidth) columns,"
           + " \(g.kernelHeight * g.kernelWidth / (layer.parameters.strideHeight * layer.parameters.strideWidth))"
           + " on average at stride \(layer.parameters.strideHeight))")
@@ -255,17 +261,23 @@ func handMadeKernels() -> (names: [String], weight: Tensor) {
   return (kernels.map(\.0), Tensor(shape: [kernels.count, 1, 3, 3], data: kernels.flatMap(\.1)))
 }
 
-/// The top-left corner of the `size`×`size` window of `x` (1×1×H×W) with the largest
-/// pixel variance: the crop with the most edges in it. Ties go to the first found.
+/// The top-left corner of the `size`×`size` window of `x` (1×1×H×W) with the most
+/// edges in it: the largest Σ |x[i,j+1] − x[i,j]| + |x[i+1,j] − x[i,j]| inside the window.
+/// Ties go to the first found.
 func busiestCrop(_ x: Tensor, size: Int) -> (top: Int, left: Int) {
   let (height, width) = (x.shape[2], x.shape[3])
-  var best = (top: 0, left: 0), bestVariance: Float = -1
+  func pixel(_ i: Int, _ j: Int) -> Float { x.data[i * width + j] }
+  var best = (top: 0, left: 0), bestEdges: Float = -1
   for top in 0...(height - size) {
     for left in 0...(width - size) {
-      let values = (0..<(size * size)).map { x.data[(top + $0 / size) * width + left + $0 % size] }
-      let mean = values.reduce(0, +) / Float(values.count)
-      let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-      if variance > bestVariance { (best, bestVariance) = ((top, left), variance) }
+      var edges: Float = 0
+      for i in top..<(top + size) {
+        for j in left..<(left + size) {
+          if j + 1 < left + size { edges += abs(pixel(i, j + 1) - pixel(i, j)) }
+          if i + 1 < top + size { edges += abs(pixel(i + 1, j) - pixel(i, j)) }
+        }
+      }
+      if edges > bestEdges { (best, bestEdges) = ((top, left), edges) }
     }
   }
   return best
@@ -286,9 +298,10 @@ func colour(_ value: Float, inside: Bool) -> [Float] {
 }
 
 /// A matrix as a picture, one `cell` (width, height) of pixels per entry; grey lines
-/// between entries when `lines`, and a red line after every `groupEvery` columns.
-func matrixPicture(_ matrix: Tensor, inside: Tensor, cell: (width: Int, height: Int),
-                   lines: Bool, groupEvery: Int) -> Image {
+/// between entries when `lines`, a red line after every `groupEvery` columns, and an
+/// orange frame around the entries `highlight` (rows, columns), if given.
+func matrixPicture(_ matrix: Tensor, inside: Tensor, cell: (width: Int, height: Int), lines: Bool,
+                   groupEvery: Int, highlight: (rows: Range<Int>, columns: Range<Int>)? = nil) -> Image {
   let (rows, columns) = (matrix.shape[0], matrix.shape[1])
   let thin = lines ? 1 : 0
   // The left edge of every column, and the gap after it: 2 red pixels at a group's end.
@@ -297,33 +310,65 @@ func matrixPicture(_ matrix: Tensor, inside: Tensor, cell: (width: Int, height: 
     lefts.append(x)
     x += cell.width + ((c + 1) % groupEvery == 0 && c + 1 < columns ? 2 : thin)
   }
-  let height = rows * cell.height + (rows + 1) * thin
-  var picture = Image(width: x, height: height, format: .rgb, repeating: 70)
+  let tops = (0..<rows).map { thin + $0 * (cell.height + thin) }
+  var picture = Image(width: x, height: rows * cell.height + (rows + 1) * thin, format: .rgb, repeating: 70)
+  func paint(_ y: Int, _ x: Int, _ rgb: [UInt8]) {
+    for channel in 0..<3 { picture[row: y, column: x, channel: channel] = rgb[channel] }
+  }
   for c in 1..<columns where c % groupEvery == 0 {
-    for y in 0..<picture.height {
-      for dx in (lefts[c] - 2)..<lefts[c] {
-        picture[row: y, column: dx, channel: 0] = 220
-        picture[row: y, column: dx, channel: 1] = 40
-        picture[row: y, column: dx, channel: 2] = 40
-      }
-    }
+    for y in 0..<picture.height { for x in (lefts[c] - 2)..<lefts[c] { paint(y, x, [220, 40, 40]) } }
   }
   for r in 0..<rows {
     for c in 0..<columns {
-      let rgb = colour(matrix.data[r * columns + c], inside: inside.data[r * columns + c] != 0)
-      let top = thin + r * (cell.height + thin)
-      for y in top..<(top + cell.height) {
-        for x in lefts[c]..<(lefts[c] + cell.width) {
-          for channel in 0..<3 { picture[row: y, column: x, channel: channel] = byte(rgb[channel]) }
-        }
-      }
+      let rgb = colour(matrix.data[r * columns + c], inside: inside.data[r * columns + c] != 0).map(byte)
+      for y in tops[r]..<(tops[r] + cell.height) { for x in lefts[c]..<(lefts[c] + cell.width) { paint(y, x, rgb) } }
+    }
+  }
+  if let highlight {
+    // A 2-pixel frame: the grid line around the block and the outermost pixels inside it.
+    let (y0, y1) = (tops[highlight.rows.lowerBound] - 1, tops[highlight.rows.upperBound - 1] + cell.height)
+    let (x0, x1) = (lefts[highlight.columns.lowerBound] - 1, lefts[highlight.columns.upperBound - 1] + cell.width)
+    let orange: [UInt8] = [255, 160, 0]
+    for y in max(0, y0)...min(picture.height - 1, y1) {
+      for x in max(0, x0)...min(picture.width - 1, x1)
+      where y <= y0 + 1 || y >= y1 - 1 || x <= x0 + 1 || x >= x1 - 1 { paint(y, x, orange) }
     }
   }
   return picture
 }
 
+/// The columns of a wide matrix cut into `strips` equal pieces, drawn one under the
+/// other (like lines of text) with `gap` grey pixels between them.
+func stripsPicture(_ matrix: Tensor, inside: Tensor, strips: Int, cell: (width: Int, height: Int),
+                   groupEvery: Int, gap: Int) -> Image {
+  let (rows, columns) = (matrix.shape[0], matrix.shape[1])
+  let perStrip = columns / strips
+  precondition(perStrip * strips == columns, "stripsPicture: \(columns) columns do not cut into \(strips) strips")
+  let pieces = (0..<strips).map { s -> Image in
+    func part(_ m: Tensor) -> Tensor {
+      Tensor(shape: [rows, perStrip], data: (0..<(rows * perStrip)).map {
+        m.data[($0 / perStrip) * columns + s * perStrip + $0 % perStrip]
+      })
+    }
+    return matrixPicture(part(matrix), inside: part(inside), cell: cell, lines: false, groupEvery: groupEvery)
+  }
+  let width = pieces[0].width, height = pieces.map(\.height).reduce(0, +) + gap * (strips + 1)
+  var picture = Image(width: width + 2 * gap, height: height, format: .rgb, repeating: 128)
+  var top = gap
+  for piece in pieces {
+    for y in 0..<piece.height {
+      for x in 0..<piece.width {
+        for channel in 0..<3 { picture[row: top + y, column: gap + x, channel: channel] = piece[row: y, column: x, channel: channel] }
+      }
+    }
+    top += piece.height + gap
+  }
+  return picture
+}
+
 /// A 1×1×S×S image inside its blue zero padding, `cell` pixels per pixel, grey grid lines.
-func paddedPicture(_ x: Tensor, padding: Int, cell: Int) -> Image {
+func paddedPicture(_ x: Tensor, padding: Int, cell: Int,
+                   highlight: (rows: Range<Int>, columns: Range<Int>)? = nil) -> Image {
   let size = x.shape[2], padded = size + 2 * padding
   var values = Tensor(zeros: [padded, padded]), inside = Tensor(zeros: [padded, padded])
   for i in 0..<size {
@@ -332,7 +377,8 @@ func paddedPicture(_ x: Tensor, padding: Int, cell: Int) -> Image {
       inside.data[(i + padding) * padded + j + padding] = 1
     }
   }
-  return matrixPicture(values, inside: inside, cell: (cell, cell), lines: true, groupEvery: padded)
+  return matrixPicture(values, inside: inside, cell: (cell, cell), lines: true, groupEvery: padded,
+                       highlight: highlight)
 }
 
 /// Row r of cols folded back to OH×OW, as an RGB image: one per kernel tap (p, q).
@@ -359,6 +405,22 @@ func patchTiles(_ cols: Tensor, inside: Tensor, _ g: ConvolutionGeometry) -> Ten
     }
   }
   return out
+}
+
+/// `Image(grid:)` of RGB tiles with an orange frame in the padding around tile `framing`.
+func framedGrid(_ tiles: Tensor, columns: Int, padding: Int, scale: Int, framing: Int) -> Image {
+  var picture = Image(grid: tiles, columns: columns, padding: padding, scale: scale)
+  let layout = GridLayout(count: tiles.shape[0], columns: columns, cellWidth: tiles.shape[3] * scale,
+                          cellHeight: tiles.shape[2] * scale, padding: padding)
+  let (top, left) = layout.origin(of: framing)
+  let width = padding / 2
+  for y in (top - width)..<(top + layout.cellHeight + width) {
+    for x in (left - width)..<(left + layout.cellWidth + width)
+    where y < top || y >= top + layout.cellHeight || x < left || x >= left + layout.cellWidth {
+      for (channel, value) in [255, 160, 0].enumerated() { picture[row: y, column: x, channel: channel] = UInt8(value) }
+    }
+  }
+  return picture
 }
 
 /// The image, then each feature map scaled from its own min (black) to its max (white).
