@@ -39,7 +39,10 @@ struct Lesson03: ParsableCommand {
     let data = try FashionMNIST.load(explicitPath: options.data, limit: max(batch, image + 1))
     print(data.description)
     guard image < data.train.count else {
-      throw ValidationError("--image \(image) is past the \(data.train.count) training images")
+      throw ValidationError("--image \(image) is past the last of the \(Format.count(data.train.count)) training images")
+    }
+    guard batch <= data.train.count else {
+      throw ValidationError("--batch \(batch) is more than the \(Format.count(data.train.count)) training images")
     }
     let run = try RunFolder.create(lesson: "lesson03-im2col", root: options.out)
     let label = FashionMNIST.classNames[data.train.labels[image]]
@@ -115,7 +118,9 @@ struct Lesson03: ParsableCommand {
     let threads = Parallel.threadCount
     print("batch \(batch), kernel 4×4, stride 2, padding 1 (halves the size); real images through layer 1,")
     print("its leaky-ReLU output through layer 2; seeded weights (seed \(options.seed)) and output gradients.")
-    print("optimized twin on \(threads) thread\(threads == 1 ? "" : "s") (try --threads 1); the reference is one loop nest on one thread.")
+    print("optimized twin on \(threads) thread\(threads == 1 ? "" : "s") "
+          + (threads == 1 ? "(without --threads it uses every core)" : "(try --threads 1 for the speed-up per core)")
+          + "; the reference is one loop nest on one thread.")
     var rng = RNG(seed: options.seed)
     let images = data.train.images.slice(0..<batch)
     let first = Layer(name: "Conv 1→64, 28→14", x: images, outChannels: 64, using: &rng)
