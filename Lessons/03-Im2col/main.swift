@@ -126,7 +126,7 @@ struct Lesson03: ParsableCommand {
     let first = Layer(name: "Conv 1→64, 28→14", x: images, outChannels: 64, using: &rng)
     let hidden = Convolution.forward(first.x, first.weight, first.bias, first.parameters).map { $0 > 0 ? $0 : 0.2 * $0 }
     let second = Layer(name: "Conv 64→128, 14→7", x: hidden, outChannels: 128, using: &rng)
-    for layer in [first, second] { try examine(layer) }
+    for layer in [first, second] { examine(layer) }
 
     section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/")
@@ -134,7 +134,7 @@ struct Lesson03: ParsableCommand {
 
   /// Checks the twins on one layer, then times them, then shows where the optimized
   /// forward spends its time and what `cols` costs in memory.
-  func examine(_ layer: Layer) throws {
+  func examine(_ layer: Layer) {
     let g = layer.geometry
     let outChannels = layer.weight.shape[0]
     print("\n\(layer.name): x \(layer.x.shape) → y [\(g.batch), \(outChannels), \(g.outputHeight), \(g.outputWidth)]")
@@ -154,14 +154,14 @@ struct Lesson03: ParsableCommand {
     }.min
     let y = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
     let d = Convolution.backward(layer.x, layer.weight, layer.outputGradient, layer.parameters, hasBias: true)
-    let checks = [("y ", y, reference.y), ("dx", d.input, reference.dx), ("dW", d.weight, reference.dw),
+    let checks = [("y", y, reference.y), ("dx", d.input, reference.dx), ("dW", d.weight, reference.dw),
                   ("db", d.bias!, reference.db)]
     let line = checks.map { name, optimized, expected -> String in
       let difference = optimized.maxAbsDifference(expected), scale = expected.map(abs).max()
       precondition(difference <= 1e-4 * scale + 1e-6,
                    "\(layer.name): the convolution twins disagree on \(name) by \(difference) (values up to \(scale)): "
                    + "this is a bug, please report it")
-      return "\(name.trimmingCharacters(in: .whitespaces)) \(Format.number(difference)) (of \(Format.number(scale)))"
+      return "\(name) \(Format.number(difference)) (of \(Format.number(scale)))"
     }
     print("  max |optimized − reference|: " + line.joined(separator: ", "))
 
