@@ -52,7 +52,7 @@ struct Lesson04: ParsableCommand {
           + Format.number(direct.maxAbsDifference(strip.final)))
     try PNG.writeGrid(strip.cells, columns: 6, padding: 4, scale: 1, to: run.file("stamps.png"))
     print("""
-      wrote stamps.png (every pixel of y drawn 24×24, bright = large, same scale in every cell):
+      wrote stamps.png (every pixel of y drawn 24×24, brightness √(value / \(Format.number(strip.final.max()))), same in every cell):
         top row:    x (2×2), w (3×3), then the stamp of pixel (0,0), (0,1), (1,0), (1,1) alone,
                     each a copy of w scaled by its pixel, placed at (2i, 2j) (red frame);
         bottom row: the running sum after 1, 2, 3 and 4 stamps. Where two frames overlap
@@ -121,7 +121,7 @@ struct Lesson04: ParsableCommand {
       print("  TransposedConvolution.backward(v, w, dy: u).input vs conv(u): max difference "
             + Format.number(transposedBackward.maxAbsDifference(convolved)))
     }
-    print("(values of size ~10: differences ~1e-6 are float32 rounding, summed in another order)")
+    print("(differences of ~1e-6 are float32 rounding: the same products, added in another order)")
 
     // 4. Checkerboards -------------------------------------------------------------------
     section("4. Checkerboard artifacts: uneven overlap (Odena et al. 2016)")
@@ -191,9 +191,38 @@ struct Lesson04: ParsableCommand {
       wrote checkerboard.png: a row per line above, 6 columns (original, pooled, then the four upsamplers
       in the order listed), each picture divided by its own maximum. Strength = the largest of
       |Σ(−1)^i y|, |Σ(−1)^j y|, |Σ(−1)^(i+j) y| over Σ y: how much of the picture alternates every
-      other pixel (0 = none; about 1/3 for the 1-2-4 map). Box kernels: only k3 s2 shows the grid (even overlap
-      is enough). Random kernels: every convT shows a period-2 texture, even k4 s2, because neighbouring
-      output pixels are made of different kernel entries; resize + conv stays at ~0 whatever its kernel.
+      other pixel (0 = none; about 1/3 for the 1-2-4 map). Box kernels: only k3 s2 shows the grid
+      (even overlap is enough). Random kernels: every convT shows a period-2 texture, even k4 s2,
+      because neighbouring output pixels are made of different kernel entries; resize + conv stays
+      near 0 whatever its kernel.
+      """)
+
+    // Two layers deep, as in the generator: 7 → 14 → 28, all-ones kernels.
+    print("\ntwo layers deep, as in the DCGAN generator (7×7 → 14×14 → 28×28, all-ones kernels):")
+    var onePixel = Tensor(zeros: [1, 1, 7, 7])
+    onePixel[0, 0, 3, 3] = 1
+    var growth: [Tensor] = []
+    for (input, inputName) in [(onePixel, "one pixel"), (onesSmall, "all ones")] {
+      for upsampler in [upsamplers[2], upsamplers[1]] {
+        let kernel = boxKernel(upsampler.kernelSize)
+        let first = upsampler.apply(input, kernel)
+        let second = upsampler.apply(first, kernel)
+        growth += [nearestResize(input, 4), nearestResize(first, 2), second].map { $0 / $0.max() }
+        let reach = [first, second].map { t in "\((0..<t.shape[2]).filter { i in (0..<t.shape[3]).contains { t[0, 0, i, $0] > 0 } }.count)" }
+        let interior = Set((4..<24).flatMap { i in (4..<24).map { j in Int(second[0, 0, i, j]) } }).sorted()
+        print("  " + pad("\(inputName), \(upsampler.name):", 31)
+              + (inputName == "one pixel"
+                 ? "reaches \(reach[0])×\(reach[0]) after one layer, \(reach[1])×\(reach[1]) after two"
+                 : "interior levels after two layers {\(interior.map(String.init).joined(separator: ", "))}"))
+      }
+    }
+    try PNG.writeGrid(Tensor.stack(growth).reshaped([growth.count, 1, 28, 28]), columns: 3, padding: 3, scale: 4,
+                      to: run.file("two-layers.png"))
+    print("""
+      wrote two-layers.png, a row per line above, columns: the 7×7 input, after one layer (14×14), after two
+      (28×28), each divided by its own maximum. After two layers one pixel of the 7×7 map paints a smooth
+      10×10 hill (k4) or a gridded 7×7 patch (k3); on flat input k3's rows now get 1, 2 or 3 stamps, and
+      the 1-2-4 checkerboard becomes a plaid of 1…9. k4 stays flat (16) inside.
       """)
 
     // 5. The twins --------------------------------------------------------------------
@@ -246,7 +275,7 @@ struct Lesson04: ParsableCommand {
     print("  speed-up: \(Format.number(Float(referenceTraining / trainingTime)))×")
 
     section("Done in \(Format.duration(Timing.now() - started))")
-    print("pictures in \(run.path)/: stamps.png, overlap.png, checkerboard.png")
+    print("pictures in \(run.path)/: stamps.png, overlap.png, checkerboard.png, two-layers.png")
   }
 }
 
@@ -290,7 +319,8 @@ func stampStrip(_ x: Tensor, _ w: Tensor, _ p: TransposedConvolutionParameters) 
 }
 
 /// An H×W picture (values in [0, 1]) drawn as a 3×size×size RGB cell: each pixel a
-/// square, thin grey lines between pixels, and an optional red frame around the
+/// square of brightness √value (so that a stamp scaled by 0.3 is still easy to see),
+/// thin grey lines between pixels, and an optional red frame around the
 /// `frame.size`×`frame.size` block of pixels whose corner is (`frame.row`, `frame.column`).
 func drawCell(_ picture: Tensor, size: Int, frame: (row: Int, column: Int, size: Int)? = nil) -> Tensor {
   let (height, width) = (picture.shape[0], picture.shape[1])
@@ -299,7 +329,7 @@ func drawCell(_ picture: Tensor, size: Int, frame: (row: Int, column: Int, size:
   for y in 0..<(height * pixel) {
     for x in 0..<(width * pixel) {
       let onLine = y % pixel == 0 || x % pixel == 0
-      let value = onLine ? 0.35 : picture[y / pixel, x / pixel]
+      let value = onLine ? 0.35 : max(picture[y / pixel, x / pixel], 0).squareRoot()
       for c in 0..<3 { cell[c, y, x] = value }
     }
   }
@@ -338,11 +368,14 @@ func boxKernel(_ size: Int) -> Tensor { Tensor(shape: [1, 1, size, size], repeat
 
 /// Nearest-neighbour resize ×2 of 1×1×H×W: every pixel becomes a 2×2 block. (This is also
 /// a transposed convolution: k2 s2 with an all-ones kernel.)
-func nearestResize2(_ x: Tensor) -> Tensor {
+func nearestResize2(_ x: Tensor) -> Tensor { nearestResize(x, 2) }
+
+/// Nearest-neighbour resize ×`factor` of 1×1×H×W: every pixel becomes a factor×factor block.
+func nearestResize(_ x: Tensor, _ factor: Int) -> Tensor {
   let (height, width) = (x.shape[2], x.shape[3])
-  var y = Tensor(zeros: [1, 1, 2 * height, 2 * width])
-  for i in 0..<(2 * height) {
-    for j in 0..<(2 * width) { y[0, 0, i, j] = x[0, 0, i / 2, j / 2] }
+  var y = Tensor(zeros: [1, 1, factor * height, factor * width])
+  for i in 0..<(factor * height) {
+    for j in 0..<(factor * width) { y[0, 0, i, j] = x[0, 0, i / factor, j / factor] }
   }
   return y
 }
