@@ -173,8 +173,8 @@ struct Lesson04: ParsableCommand {
     print("  " + pad("row", 32) + ["k2 s2", "k3 s2", "k4 s2", "resize+conv"].map { pad($0, 10) }.joined(separator: " "))
     for (label, picture, kernels) in rows {
       let pooled = averagePool2(picture)
-      cells.append(picture)
-      cells.append(nearestResize2(pooled))
+      cells.append(picture / picture.max())
+      cells.append(nearestResize2(pooled) / pooled.max())
       var strengths: [String] = []
       for (upsampler, kernel) in zip(upsamplers, kernels) {
         let up = upsampler.apply(pooled, kernel)
@@ -194,7 +194,8 @@ struct Lesson04: ParsableCommand {
       other pixel (0 = none; about 1/3 for the 1-2-4 map). Box kernels: only k3 s2 shows the grid
       (even overlap is enough). Random kernels: every convT shows a period-2 texture, even k4 s2,
       because neighbouring output pixels are made of different kernel entries; resize + conv stays
-      near 0 whatever its kernel.
+      near 0 whatever its kernel. (k2 s2 with a box kernel is nearest-neighbour ×2: that cell
+      equals the pooled one.)
       """)
 
     // Two layers deep, as in the generator: 7 → 14 → 28, all-ones kernels.
