@@ -141,14 +141,15 @@ struct Lesson03: ParsableCommand {
     print("  cols is \(g.patchSize) × \(Format.count(g.patchCount)); the GEMM is W \(outChannels) × \(g.patchSize)"
           + " · cols \(g.patchSize) × \(Format.count(g.patchCount))")
 
-    // Check: run both twins (the reference runs only once, so this run is also its timing).
-    print("  running the reference forward and backward once (the slow part)…")
+    // Check: run both twins. The reference's check runs are also its timing: repeated for
+    // a quarter of a second (a few times for the small layer, once for the big one).
+    print("  running the reference forward and backward (the slow part)…")
     fflush(stdout)
     var reference = Layer.Result()
-    let referenceForward = Timing.measure(warmup: 0, minRepeats: 1, minSeconds: 0) {
+    let referenceForward = Timing.measure(warmup: 0, minRepeats: 1, minSeconds: 0.25) {
       reference.y = Convolution.forwardReference(layer.x, layer.weight, layer.bias, layer.parameters)
     }.min
-    let referenceBackward = Timing.measure(warmup: 0, minRepeats: 1, minSeconds: 0) {
+    let referenceBackward = Timing.measure(warmup: 0, minRepeats: 1, minSeconds: 0.25) {
       let d = Convolution.backwardReference(layer.x, layer.weight, layer.outputGradient, layer.parameters, hasBias: true)
       (reference.dx, reference.dw, reference.db) = (d.input, d.weight, d.bias!)
     }.min
@@ -176,7 +177,7 @@ struct Lesson03: ParsableCommand {
     // Multiply-adds: O·(C·KH·KW)·(N·OH·OW) forward (padding taps counted), twice that backward (dW and dx).
     let forwardFlops = 2.0 * Double(outChannels) * Double(g.patchSize) * Double(g.patchCount)
     print("  " + "".padding(toLength: 20, withPad: " ", startingAt: 0)
-          + "reference (loops)        im2col + GEMM          speed-up")
+          + "reference (loops)         im2col + GEMM          speed-up")
     timingRow("forward", flops: forwardFlops, reference: referenceForward, optimized: forward)
     timingRow("forward + backward", flops: 3 * forwardFlops,
               reference: referenceForward + referenceBackward, optimized: forwardBackward)
@@ -460,7 +461,7 @@ func timingRow(_ name: String, flops: Double, reference: Double, optimized: Doub
   let left = "\(Format.duration(reference))  \(gflops(flops, reference)) GFLOP/s"
   let right = "\(Format.duration(optimized))  \(gflops(flops, optimized)) GFLOP/s"
   print("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
-        + left.padding(toLength: 25, withPad: " ", startingAt: 0)
+        + left.padding(toLength: 26, withPad: " ", startingAt: 0)
         + right.padding(toLength: 23, withPad: " ", startingAt: 0)
         + String(format: reference / optimized >= 10 ? "%.0f×" : "%.1f×", reference / optimized))
 }
