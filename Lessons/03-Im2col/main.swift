@@ -166,55 +166,51 @@ struct Lesson03: ParsableCommand {
     }
     print("  max |optimized − reference|: " + line.joined(separator: ", "))
 
-    // Time: the optimized twin, many times, keeping the fastest.
-    let forward = Timing.measure(warmup: 1, minRepeats: 5, minSeconds: 0.4) {
-      _ = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
-    }.min
-    let forwardBackward = Timing.measure(warmup: 1, minRepeats: 5, minSeconds: 0.6) {
-      _ = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
-      _ = Convolution.backward(layer.x, layer.weight, layer.outputGradient, layer.parameters, hasBias: true)
-    }.min
+    // Time the optimized twin: forward, forward + backward, and the forward's two parts
+    // (im2col alone, the GEMM alone), each repeated back to back, keeping its fastest run.
+    // Four rounds of all four, so a burst of other work on the machine cannot spoil just one.
+    var cols = [Float](repeating: 0, count: g.patchSize * g.patchCount)
+    var product = [Float](repeating: 0, count: outChannels * g.patchCount)
+    var (forward, forwardBackward) = (Double.infinity, Double.infinity)
+    var (im2colTime, gemmTime) = (Double.infinity, Double.infinity)
+    for round in 0..<4 {
+      let warmup = round == 0 ? 1 : 0
+      forward = min(forward, Timing.measure(warmup: warmup, minRepeats: 3, minSeconds: 0.05) {
+        _ = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
+      }.min)
+      forwardBackward = min(forwardBackward, Timing.measure(warmup: warmup, minRepeats: 3, minSeconds: 0.1) {
+        _ = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
+        _ = Convolution.backward(layer.x, layer.weight, layer.outputGradient, layer.parameters, hasBias: true)
+      }.min)
+      im2colTime = min(im2colTime, Timing.measure(warmup: warmup, minRepeats: 3, minSeconds: 0.03) {
+        layer.x.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { Im2col.im2col(x, g, into: $0) } }
+      }.min)
+      gemmTime = min(gemmTime, Timing.measure(warmup: warmup, minRepeats: 3, minSeconds: 0.03) {
+        layer.weight.withUnsafeBufferPointer { w in
+          cols.withUnsafeBufferPointer { cols in
+            product.withUnsafeMutableBufferPointer { c in
+              MatMul.gemm(transposeA: false, transposeB: false, m: outChannels, n: g.patchCount, k: g.patchSize,
+                          alpha: 1, a: w, lda: g.patchSize, b: cols, ldb: g.patchCount,
+                          beta: 0, c: c, ldc: g.patchCount)
+            }
+          }
+        }
+      }.min)
+    }
     // Multiply-adds: O·(C·KH·KW)·(N·OH·OW) forward (padding taps counted), twice that backward (dW and dx).
     let forwardFlops = 2.0 * Double(outChannels) * Double(g.patchSize) * Double(g.patchCount)
     print("  " + "".padding(toLength: 20, withPad: " ", startingAt: 0)
-          + "reference (loops)         im2col + GEMM          speed-up")
+          + "reference (loops)         im2col + GEMM           speed-up")
     timingRow("forward", flops: forwardFlops, reference: referenceForward, optimized: forward)
     timingRow("forward + backward", flops: 3 * forwardFlops,
               reference: referenceForward + referenceBackward, optimized: forwardBackward)
 
-    // Where the optimized forward's time goes: im2col alone, the GEMM alone, and the whole
-    // forward, timed in turn in one loop (so a burst of other work slows all three alike).
-    var cols = [Float](repeating: 0, count: g.patchSize * g.patchCount)
-    var product = [Float](repeating: 0, count: outChannels * g.patchCount)
-    var (im2colTime, gemmTime, wholeTime) = (Double.infinity, Double.infinity, Double.infinity)
-    let loopStart = Timing.now()
-    var repeats = 0
-    while repeats < 5 || (Timing.now() - loopStart < 0.4 && repeats < 1000) {
-      var t0 = Timing.now()
-      layer.x.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { Im2col.im2col(x, g, into: $0) } }
-      im2colTime = min(im2colTime, Timing.now() - t0)
-      t0 = Timing.now()
-      layer.weight.withUnsafeBufferPointer { w in
-        cols.withUnsafeBufferPointer { cols in
-          product.withUnsafeMutableBufferPointer { c in
-            MatMul.gemm(transposeA: false, transposeB: false, m: outChannels, n: g.patchCount, k: g.patchSize,
-                        alpha: 1, a: w, lda: g.patchSize, b: cols, ldb: g.patchCount,
-                        beta: 0, c: c, ldc: g.patchCount)
-          }
-        }
-      }
-      gemmTime = min(gemmTime, Timing.now() - t0)
-      t0 = Timing.now()
-      _ = Convolution.forward(layer.x, layer.weight, layer.bias, layer.parameters)
-      wholeTime = min(wholeTime, Timing.now() - t0)
-      repeats += 1
-    }
-    let rest = wholeTime - im2colTime - gemmTime
-    let whole = max(wholeTime, im2colTime + gemmTime)
-    print("  where the optimized forward's \(Format.duration(wholeTime)) goes: im2col \(Format.duration(im2colTime))"
+    let rest = forward - im2colTime - gemmTime
+    let whole = max(forward, im2colTime + gemmTime)
+    print("  where the optimized forward's \(Format.duration(forward)) goes: im2col \(Format.duration(im2colTime))"
           + " (\(percent(im2colTime, of: whole))), GEMM \(Format.duration(gemmTime)) (\(percent(gemmTime, of: whole)),"
           + " \(gflops(forwardFlops, gemmTime)) GFLOP/s), reordering to N×O×OH×OW + bias "
-          + (rest > 0.05 * wholeTime ? "~\(Format.duration(rest))" : "lost in the timing noise"))
+          + (rest > 0.05 * forward ? "~\(Format.duration(rest))" : "lost in the timing noise"))
 
     // The price: cols holds every input pixel about KH·KW / (s_h·s_w) times.
     let colsBytes = 4 * g.patchSize * g.patchCount
@@ -462,7 +458,7 @@ func timingRow(_ name: String, flops: Double, reference: Double, optimized: Doub
   let right = "\(Format.duration(optimized))  \(gflops(flops, optimized)) GFLOP/s"
   print("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
         + left.padding(toLength: 26, withPad: " ", startingAt: 0)
-        + right.padding(toLength: 23, withPad: " ", startingAt: 0)
+        + right.padding(toLength: 24, withPad: " ", startingAt: 0)
         + String(format: reference / optimized >= 10 ? "%.0f×" : "%.1f×", reference / optimized))
 }
 
