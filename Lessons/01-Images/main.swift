@@ -33,7 +33,7 @@ struct Lesson01: ParsableCommand {
     let started = Timing.now()
 
     // 1. The data, as tensors ------------------------------------------------------
-    section("1. Fashion-MNIST as tensors")
+    Console.section("1. Fashion-MNIST as tensors")
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
     let run = try RunFolder.create(lesson: "lesson01-images", root: options.out)
@@ -56,7 +56,7 @@ struct Lesson01: ParsableCommand {
     print("wrote examples.png (a row per class) and class-means.png (the mean image of each class)")
 
     // 2. The simplest generative model --------------------------------------------
-    section("2. Every pixel independent: the baseline")
+    Console.section("2. Every pixel independent: the baseline")
     let dims = 28 * 28
     var rng = RNG(seed: options.seed)
 
@@ -90,7 +90,7 @@ struct Lesson01: ParsableCommand {
     print("each pixel is right on its own, but the pixels do not agree with each other: noise, not clothes.")
 
     // 3. Images are matrices: the GEMM twins ------------------------------------------
-    section("3. A batch of images is a matrix: the pixel covariance Σ = Xcᵀ·Xc / (N − 1)")
+    Console.section("3. A batch of images is a matrix: the pixel covariance Σ = Xcᵀ·Xc / (N − 1)")
     let count = min(gemmImages, train.count)
     let centered = centeredMatrix(train.images.slice(0..<count), dims: dims)   // N × 784
     print("X: \(count) images as rows of \(dims) pixels; Σ is \(dims) × \(dims), "
@@ -111,9 +111,9 @@ struct Lesson01: ParsableCommand {
     let optimizedTime = Timing.measure(warmup: 1, minRepeats: 5, minSeconds: 0.3) {
       _ = MatMul.multiply(centered, centered, transposeA: true)
     }.min
-    print("reference (triple loop): \(Format.duration(referenceTime))  \(gflops(flops, referenceTime)) GFLOP/s")
+    print("reference (triple loop): \(Format.duration(referenceTime))  \(Format.gflops(flops, referenceTime)) GFLOP/s")
     print("optimized (packed SIMD, \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")): "
-          + "\(Format.duration(optimizedTime))  \(gflops(flops, optimizedTime)) GFLOP/s")
+          + "\(Format.duration(optimizedTime))  \(Format.gflops(flops, optimizedTime)) GFLOP/s")
     print("speed-up: \(Format.number(Float(referenceTime / optimizedTime)))×")
 
     let correlations = correlationMaps(covariance, pixels: [(14, 14), (5, 14), (22, 8), (14, 3), (22, 20)])
@@ -121,7 +121,7 @@ struct Lesson01: ParsableCommand {
     print("wrote pixel-correlations.png: how five pixels (black dots) correlate with every other pixel")
     print("(red +1, white 0, blue −1): pixels move together, which an independent model cannot express.")
 
-    section("Done in \(Format.duration(Timing.now() - started))")
+    Console.section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/")
   }
 }
@@ -311,10 +311,4 @@ func report(_ name: String, nats: Double, dims: Int, uniformBits: Double) {
         + "\(String(format: "%.3f", bitsPerPixel)) bits/pixel  (uniform guess: \(Int(uniformBits)) bit\(uniformBits == 1 ? "" : "s")/pixel)")
 }
 
-func gflops(_ flops: Double, _ seconds: Double) -> String {
-  String(format: "%.1f", flops / seconds / 1e9)
-}
 
-func section(_ title: String) {
-  print("\n\(title)\n" + String(repeating: "─", count: min(title.count, 80)))
-}

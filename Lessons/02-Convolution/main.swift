@@ -31,7 +31,7 @@ struct Lesson02: ParsableCommand {
     let started = Timing.now()
 
     // 1. A few pictures ----------------------------------------------------------------
-    section("1. The input: one test image from each of six classes")
+    Console.section("1. The input: one test image from each of six classes")
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
     let run = try RunFolder.create(lesson: "lesson02-convolution", root: options.out)
@@ -44,7 +44,7 @@ struct Lesson02: ParsableCommand {
     print("wrote inputs.png")
 
     // 2. Hand-made kernels ---------------------------------------------------------------
-    section("2. Hand-made 3×3 kernels: y[i,j] = Σ_p Σ_q w[p,q] · x[i+p−1, j+q−1]  (stride 1, padding 1)")
+    Console.section("2. Hand-made 3×3 kernels: y[i,j] = Σ_p Σ_q w[p,q] · x[i+p−1, j+q−1]  (stride 1, padding 1)")
     for kernel in kernels { print(kernel.matrixText) }
 
     let samePadding = ConvolutionParameters(stride: 1, padding: 1)
@@ -93,7 +93,7 @@ struct Lesson02: ParsableCommand {
     print("  a learned kernel does not care: the network learns the flipped weights instead.")
 
     // 3. Many kernels as the channels of one layer ---------------------------------------
-    section("3. One layer, \(kernelCount) output channels: weight O×C×KH×KW = \(kernelCount)×1×3×3, one call")
+    Console.section("3. One layer, \(kernelCount) output channels: weight O×C×KH×KW = \(kernelCount)×1×3×3, one call")
     let layerWeight = Tensor.stack(kernels.map { $0.weight[item: 0] })     // K × 1 × 3 × 3
     let layerOutput = Convolution.forwardReference(images, layerWeight, nil, samePadding)
     print("x \(images.shape) ⋆ w \(layerWeight.shape), \(samePadding) → y \(layerOutput.shape)")
@@ -115,7 +115,7 @@ struct Lesson02: ParsableCommand {
     print("  convolutions are linear: two in a row are one convolution, until a non-linearity sits between them.")
 
     // 4. Stride and padding ---------------------------------------------------------------
-    section("4. Stride and padding: OH = ⌊(H + 2·pad − KH) / stride⌋ + 1")
+    Console.section("4. Stride and padding: OH = ⌊(H + 2·pad − KH) / stride⌋ + 1")
     print("    H   K  stride pad | H+2p−K  ÷ stride  remainder |  OH  | note")
     for row in sizeTable {
       let reach = row.height + 2 * row.padding - row.kernel
@@ -148,7 +148,7 @@ struct Lesson02: ParsableCommand {
     print("wrote stride-padding.png")
 
     // 5. What a layer costs ----------------------------------------------------------------
-    section("5. Cost: a layer does N·O·C·KH·KW·OH·OW multiply-adds")
+    Console.section("5. Cost: a layer does N·O·C·KH·KW·OH·OW multiply-adds")
     let dcgan1 = (input: [64, 1, 28, 28], weight: [64, 1, 4, 4])
     let dcgan2 = (input: [64, 64, 14, 14], weight: [128, 64, 4, 4])
     let down = ConvolutionParameters(stride: 2, padding: 1)
@@ -182,7 +182,7 @@ struct Lesson02: ParsableCommand {
           + "training runs forward and backward thousands of times.")
     print("lesson 03 (im2col) turns the seven loops into one matrix product and makes this about 100× faster.")
 
-    section("Done in \(Format.duration(Timing.now() - started))")
+    Console.section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/: inputs.png, feature-maps.png, edges.png, stride-padding.png")
   }
 }
@@ -387,6 +387,3 @@ extension String {
   }
 }
 
-func section(_ title: String) {
-  print("\n\(title)\n" + String(repeating: "─", count: min(title.count, 80)))
-}

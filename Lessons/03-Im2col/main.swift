@@ -35,7 +35,7 @@ struct Lesson03: ParsableCommand {
     let started = Timing.now()
 
     // 1. One image, taken apart ------------------------------------------------------
-    section("1. One image as a matrix of patches: cols = im2col(x)")
+    Console.section("1. One image as a matrix of patches: cols = im2col(x)")
     let data = try FashionMNIST.load(explicitPath: options.data, limit: max(batch, image + 1))
     print(data.description)
     guard image < data.train.count else {
@@ -99,7 +99,7 @@ struct Lesson03: ParsableCommand {
     }
 
     // 2. The convolution is W · cols -----------------------------------------------------
-    section("2. The convolution is one product: Y = W · cols")
+    Console.section("2. The convolution is one product: Y = W · cols")
     let kernels = handMadeKernels()                                    // 4 × 1 × 3 × 3
     let w = kernels.weight.reshaped([kernels.names.count, g.patchSize])    // O × (C·KH·KW) = 4 × 9
     let product = MatMul.multiply(w, cols)                             // 4 × 784
@@ -114,7 +114,7 @@ struct Lesson03: ParsableCommand {
     print("wrote feature-maps.png: the image, then the 4 rows of W·cols folded to 28×28 (each from its min to its max)")
 
     // 3. Check the twins on the DCGAN layers ---------------------------------------------
-    section("3. The twins on the DCGAN discriminator layers: check, then time")
+    Console.section("3. The twins on the DCGAN discriminator layers: check, then time")
     let threads = Parallel.threadCount
     print("batch \(batch), kernel 4×4, stride 2, padding 1 (halves the size); real images through layer 1,")
     print("its leaky-ReLU output through layer 2; seeded weights (seed \(options.seed)) and output gradients.")
@@ -128,7 +128,7 @@ struct Lesson03: ParsableCommand {
     let second = Layer(name: "Conv 64→128, 14→7", x: hidden, outChannels: 128, using: &rng)
     for layer in [first, second] { examine(layer) }
 
-    section("Done in \(Format.duration(Timing.now() - started))")
+    Console.section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/")
   }
 
@@ -209,7 +209,7 @@ struct Lesson03: ParsableCommand {
     let whole = max(forward, im2colTime + gemmTime)
     print("  where the optimized forward's \(Format.duration(forward)) goes: im2col \(Format.duration(im2colTime))"
           + " (\(percent(im2colTime, of: whole))), GEMM \(Format.duration(gemmTime)) (\(percent(gemmTime, of: whole)),"
-          + " \(gflops(forwardFlops, gemmTime)) GFLOP/s), reordering to N×O×OH×OW + bias "
+          + " \(Format.gflops(forwardFlops, gemmTime)) GFLOP/s), reordering to N×O×OH×OW + bias "
           + (rest > 0.05 * forward ? "~\(Format.duration(rest))" : "lost in the timing noise"))
 
     // The price: cols holds every input pixel about KH·KW / (s_h·s_w) times.
@@ -454,8 +454,8 @@ func byte(_ value: Float) -> UInt8 { UInt8((min(max(value, 0), 1) * 255).rounded
 // MARK: - Console
 
 func timingRow(_ name: String, flops: Double, reference: Double, optimized: Double) {
-  let left = "\(Format.duration(reference))  \(gflops(flops, reference)) GFLOP/s"
-  let right = "\(Format.duration(optimized))  \(gflops(flops, optimized)) GFLOP/s"
+  let left = "\(Format.duration(reference))  \(Format.gflops(flops, reference)) GFLOP/s"
+  let right = "\(Format.duration(optimized))  \(Format.gflops(flops, optimized)) GFLOP/s"
   print("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
         + left.padding(toLength: 26, withPad: " ", startingAt: 0)
         + right.padding(toLength: 24, withPad: " ", startingAt: 0)
@@ -468,10 +468,4 @@ func bytes(_ count: Int) -> String {
   count >= 1_000_000 ? String(format: "%.1f MB", Double(count) / 1e6) : String(format: "%.0f kB", Double(count) / 1e3)
 }
 
-func gflops(_ flops: Double, _ seconds: Double) -> String {
-  String(format: "%.1f", flops / seconds / 1e9)
-}
 
-func section(_ title: String) {
-  print("\n\(title)\n" + String(repeating: "─", count: min(title.count, 80)))
-}

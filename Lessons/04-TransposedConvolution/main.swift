@@ -36,7 +36,7 @@ struct Lesson04: ParsableCommand {
     let run = try RunFolder.create(lesson: "lesson04-transposedconvolution", root: options.out)
 
     // 1. The scatter picture -------------------------------------------------------
-    section("1. Every input pixel stamps the kernel: y[i·s−p+kp, j·s−p+kq] += x[i,j]·w[kp,kq]")
+    Console.section("1. Every input pixel stamps the kernel: y[i·s−p+kp, j·s−p+kq] += x[i,j]·w[kp,kq]")
     let input = Tensor(shape: [1, 1, 2, 2], data: [1.0, 0.6,
                                                    0.3, 0.8])
     let kernel = Tensor(shape: [1, 1, 3, 3], data: [1, 0, 0,     // an "L": not symmetric, so you
@@ -60,7 +60,7 @@ struct Lesson04: ParsableCommand {
       """)
 
     // 2. Output size -----------------------------------------------------------------
-    section("2. Output size: OH = (H − 1)·s − 2p + KH + op")
+    Console.section("2. Output size: OH = (H − 1)·s − 2p + KH + op")
     print("""
       s spreads the stamps apart, KH is how far the last stamp reaches, p crops p rows off
       each side, op (< s) adds rows at the bottom. The adjoint convolution (same k, s, p)
@@ -92,7 +92,7 @@ struct Lesson04: ParsableCommand {
     }
 
     // 3. The adjoint ------------------------------------------------------------------
-    section("3. Why \"transposed\": ⟨conv(u), v⟩ = ⟨u, convT(v)⟩")
+    Console.section("3. Why \"transposed\": ⟨conv(u), v⟩ = ⟨u, convT(v)⟩")
     print("""
       convT with weight w (C_in×C_out×K×K) maps C_in×H×W → C_out×OH×OW. Read the same numbers
       as a convolution weight (O = C_in, C = C_out): that conv, with the same k, s, p, maps
@@ -124,7 +124,7 @@ struct Lesson04: ParsableCommand {
     print("(differences of ~1e-6 are float32 rounding: the same products, added in another order)")
 
     // 4. Checkerboards -------------------------------------------------------------------
-    section("4. Checkerboard artifacts: uneven overlap (Odena et al. 2016)")
+    Console.section("4. Checkerboard artifacts: uneven overlap (Odena et al. 2016)")
     let upsamplers: [Upsampler] = [
       Upsampler(name: "convT k2 s2", kernelSize: 2, parameters: TransposedConvolutionParameters(stride: 2)),
       Upsampler(name: "convT k3 s2 p1 op1", kernelSize: 3,
@@ -227,7 +227,7 @@ struct Lesson04: ParsableCommand {
       """)
 
     // 5. The twins --------------------------------------------------------------------
-    section("5. The twins on the DCGAN layer: ConvT 128→64, 7→14, k4 s2 p1, batch \(batch)")
+    Console.section("5. The twins on the DCGAN layer: ConvT 128→64, 7→14, k4 s2 p1, batch \(batch)")
     let layer = TransposedConvolutionParameters(stride: 2, padding: 1)
     let x = Tensor.normal([batch, 128, 7, 7], using: &rng)
     let weight = Tensor.normal([128, 64, 4, 4], std: 0.02, using: &rng)
@@ -266,16 +266,16 @@ struct Lesson04: ParsableCommand {
     }.min
     let threads = "\(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")"
     print("forward (\(Format.number(Float(forwardFlops / 1e9))) GFLOP):")
-    print("  reference (scatter loops, once): \(Format.duration(forwardReferenceTime))  \(gflops(forwardFlops, forwardReferenceTime)) GFLOP/s")
-    print("  optimized (GEMM + col2im, \(threads)): \(Format.duration(forwardTime))  \(gflops(forwardFlops, forwardTime)) GFLOP/s")
+    print("  reference (scatter loops, once): \(Format.duration(forwardReferenceTime))  \(Format.gflops(forwardFlops, forwardReferenceTime)) GFLOP/s")
+    print("  optimized (GEMM + col2im, \(threads)): \(Format.duration(forwardTime))  \(Format.gflops(forwardFlops, forwardTime)) GFLOP/s")
     print("  speed-up: \(Format.number(Float(forwardReferenceTime / forwardTime)))×")
     let referenceTraining = forwardReferenceTime + backwardReferenceTime
     print("forward + backward (\(Format.number(Float(trainingFlops / 1e9))) GFLOP):")
-    print("  reference (once):                \(Format.duration(referenceTraining))  \(gflops(trainingFlops, referenceTraining)) GFLOP/s")
-    print("  optimized (im2col + 2 GEMMs, \(threads)): \(Format.duration(trainingTime))  \(gflops(trainingFlops, trainingTime)) GFLOP/s")
+    print("  reference (once):                \(Format.duration(referenceTraining))  \(Format.gflops(trainingFlops, referenceTraining)) GFLOP/s")
+    print("  optimized (im2col + 2 GEMMs, \(threads)): \(Format.duration(trainingTime))  \(Format.gflops(trainingFlops, trainingTime)) GFLOP/s")
     print("  speed-up: \(Format.number(Float(referenceTraining / trainingTime)))×")
 
-    section("Done in \(Format.duration(Timing.now() - started))")
+    Console.section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/: stamps.png, overlap.png, checkerboard.png, two-layers.png")
   }
 }
@@ -430,10 +430,4 @@ func pad(_ text: String, _ width: Int) -> String {
   text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
 }
 
-func gflops(_ flops: Double, _ seconds: Double) -> String {
-  String(format: "%.1f", flops / seconds / 1e9)
-}
 
-func section(_ title: String) {
-  print("\n\(title)\n" + String(repeating: "─", count: min(title.count, 80)))
-}

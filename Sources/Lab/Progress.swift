@@ -105,6 +105,11 @@ public enum Format {
     return String(format: "%d h %02d min", total / 3600, (total % 3600) / 60)
   }
 
+  /// GFLOP/s of `flops` floating-point operations done in `seconds`, one decimal: "203.1".
+  public static func gflops(_ flops: Double, _ seconds: Double) -> String {
+    String(format: "%.1f", flops / seconds / 1e9)
+  }
+
   /// Thousands separated by commas: 60,000.
   public static func count(_ value: Int) -> String {
     let digits = String(abs(value))
