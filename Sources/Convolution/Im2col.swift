@@ -17,10 +17,7 @@ public enum Im2col {
   /// thread count.
   public static func im2col(_ x: UnsafeBufferPointer<Float>, _ g: ConvolutionGeometry,
                             into cols: UnsafeMutableBufferPointer<Float>) {
-    precondition(x.count >= g.batch * g.channels * g.height * g.width,
-                 "im2col: input holds \(x.count) floats, geometry needs \(g.batch * g.channels * g.height * g.width)")
-    precondition(cols.count >= g.patchSize * g.patchCount,
-                 "im2col: cols holds \(cols.count) floats, needs \(g.patchSize) × \(g.patchCount)")
+    checkSizes("im2col", image: x.count, cols: cols.count, g)
     guard let source = x.baseAddress, let target = cols.baseAddress, g.patchCount > 0 else { return }
     let (oh, ow) = (g.outputHeight, g.outputWidth)
     let (sh, sw) = (g.parameters.strideHeight, g.parameters.strideWidth)
@@ -70,10 +67,7 @@ public enum Im2col {
   /// happen in a fixed order, so the result is the same for any thread count.
   public static func col2im(_ cols: UnsafeBufferPointer<Float>, _ g: ConvolutionGeometry,
                             addingInto x: UnsafeMutableBufferPointer<Float>) {
-    precondition(x.count >= g.batch * g.channels * g.height * g.width,
-                 "col2im: output holds \(x.count) floats, geometry needs \(g.batch * g.channels * g.height * g.width)")
-    precondition(cols.count >= g.patchSize * g.patchCount,
-                 "col2im: cols holds \(cols.count) floats, needs \(g.patchSize) × \(g.patchCount)")
+    checkSizes("col2im", image: x.count, cols: cols.count, g)
     guard let source = cols.baseAddress, let target = x.baseAddress, g.patchCount > 0 else { return }
     let (oh, ow) = (g.outputHeight, g.outputWidth)
     let (sh, sw) = (g.parameters.strideHeight, g.parameters.strideWidth)
@@ -103,5 +97,13 @@ public enum Im2col {
         }
       }
     }
+  }
+
+  /// The buffers must hold the image (N·C·H·W floats) and the matrix ((C·KH·KW)·(N·OH·OW)).
+  private static func checkSizes(_ name: String, image: Int, cols: Int, _ g: ConvolutionGeometry) {
+    let imageSize = g.batch * g.channels * g.height * g.width
+    precondition(image >= imageSize, "\(name): the image buffer holds \(image) floats, the geometry needs \(imageSize)")
+    precondition(cols >= g.patchSize * g.patchCount,
+                 "\(name): cols holds \(cols) floats, needs \(g.patchSize) × \(g.patchCount)")
   }
 }
