@@ -18,6 +18,9 @@ public enum ImageIOError: Error, Equatable, Sendable, CustomStringConvertible {
   case cannotWrite(path: String, reason: String)
   /// The image cannot be encoded (e.g. zero width, or `pixels` of the wrong length).
   case invalidImage(reason: String)
+  /// The frames cannot be encoded as an animated GIF (no frames, frames of different
+  /// sizes or formats, a delay out of range); `reason` names the frame.
+  case invalidAnimation(reason: String)
 
   /// The file (or `<memory>` name) the error is about, if any.
   public var path: String? {
@@ -26,7 +29,7 @@ public enum ImageIOError: Error, Equatable, Sendable, CustomStringConvertible {
          .truncated(let path, _), .corrupt(let path, _), .tooLarge(let path, _, _),
          .cannotWrite(let path, _):
       path
-    case .invalidImage:
+    case .invalidImage, .invalidAnimation:
       nil
     }
   }
@@ -50,6 +53,8 @@ public enum ImageIOError: Error, Equatable, Sendable, CustomStringConvertible {
       "\(path): cannot write: \(reason)"
     case .invalidImage(let reason):
       "cannot encode the image as PNG: \(reason)"
+    case .invalidAnimation(let reason):
+      "cannot encode the animated GIF: \(reason)"
     }
   }
 }
