@@ -87,10 +87,16 @@ public struct LinePlot: Sendable {
     let frame = PlotFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                           legend: legend, legendSwatchIsLine: true, yTickLabels: yAxisTicks.map(\.label))
     let xScale = PlotScale(domain: xAxisTicks.first!.value...xAxisTicks.last!.value,
-                           pixels: (frame.left, frame.right))
+                           pixels: frame.xPixels)
     let yScale = PlotScale(domain: yAxisTicks.first!.value...yAxisTicks.last!.value,
-                           pixels: (frame.bottom, frame.top), isLogarithmic: logY)
-    return (PlotAxis(scale: xScale, ticks: xAxisTicks), PlotAxis(scale: yScale, ticks: yAxisTicks), frame)
+                           pixels: frame.yPixels, isLogarithmic: logY)
+    // On a log axis with a tick every decade, light lines at 2, 3 … 9 × 10ᵏ show the scale.
+    var minor: [Double] = []
+    if logY && yAxisTicks.count >= 2 && yAxisTicks[1].value / yAxisTicks[0].value < 11 {
+      minor = yAxisTicks.dropLast().flatMap { decade in (2...9).map { Double($0) * decade.value } }
+    }
+    return (PlotAxis(scale: xScale, ticks: xAxisTicks),
+            PlotAxis(scale: yScale, ticks: yAxisTicks, minorTicks: minor), frame)
   }
 
   /// The maps from data to pixels this plot uses (x left → right, y bottom → top).

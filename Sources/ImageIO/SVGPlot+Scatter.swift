@@ -82,39 +82,42 @@ public struct ScatterPlot: Sendable {
     var yAxis = Self.axis(yTicks.values, step: yTicks.step)
     var frame = PlotFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                           legend: legend, legendSwatchIsLine: false, yTickLabels: yAxis.map(\.label))
+    let xCover = xTicks.values.first!...xTicks.values.last!, yCover = yTicks.values.first!...yTicks.values.last!
+    var (xDomain, yDomain) = (xCover, yCover)
     if equalAspect {
       // Twice: widening y can add tick labels that are wider, which moves the plot area.
       for _ in 0..<2 {
-        let xLow = xTicks.values.first!, xHigh = xTicks.values.last!
-        let yLow = yTicks.values.first!, yHigh = yTicks.values.last!
-        let areaWidth = frame.right - frame.left, areaHeight = frame.bottom - frame.top
-        let unitsPerPixel = max((xHigh - xLow) / areaWidth, (yHigh - yLow) / areaHeight)
-        let xHalf = unitsPerPixel * areaWidth / 2, yHalf = unitsPerPixel * areaHeight / 2
-        xAxis = Self.ticks(inside: (xLow + xHigh) / 2 - xHalf, (xLow + xHigh) / 2 + xHalf)
-        yAxis = Self.ticks(inside: (yLow + yHigh) / 2 - yHalf, (yLow + yHigh) / 2 + yHalf)
+        (xDomain, yDomain) = Self.equalAspectDomains(xCover, yCover, frame: frame)
+        xAxis = Self.ticks(inside: xDomain)
+        yAxis = Self.ticks(inside: yDomain)
         frame = PlotFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                           legend: legend, legendSwatchIsLine: false, yTickLabels: yAxis.map(\.label))
       }
-      let xLow = xTicks.values.first!, xHigh = xTicks.values.last!
-      let yLow = yTicks.values.first!, yHigh = yTicks.values.last!
-      let areaWidth = frame.right - frame.left, areaHeight = frame.bottom - frame.top
-      let unitsPerPixel = max((xHigh - xLow) / areaWidth, (yHigh - yLow) / areaHeight)
-      let xHalf = unitsPerPixel * areaWidth / 2, yHalf = unitsPerPixel * areaHeight / 2
-      let xScale = PlotScale(domain: ((xLow + xHigh) / 2 - xHalf)...((xLow + xHigh) / 2 + xHalf), pixels: (frame.left, frame.right))
-      let yScale = PlotScale(domain: ((yLow + yHigh) / 2 - yHalf)...((yLow + yHigh) / 2 + yHalf), pixels: (frame.bottom, frame.top))
-      return (PlotAxis(scale: xScale, ticks: xAxis), PlotAxis(scale: yScale, ticks: yAxis), frame)
+      (xDomain, yDomain) = Self.equalAspectDomains(xCover, yCover, frame: frame)
     }
-    let xScale = PlotScale(domain: xTicks.values.first!...xTicks.values.last!, pixels: (frame.left, frame.right))
-    let yScale = PlotScale(domain: yTicks.values.first!...yTicks.values.last!, pixels: (frame.bottom, frame.top))
+    let xScale = PlotScale(domain: xDomain, pixels: frame.xPixels)
+    let yScale = PlotScale(domain: yDomain, pixels: frame.yPixels)
     return (PlotAxis(scale: xScale, ticks: xAxis), PlotAxis(scale: yScale, ticks: yAxis), frame)
+  }
+
+  /// The domains widened around their centres so both axes have the same units per pixel:
+  /// u = max(Δx / width, Δy / height), then Δx' = u · width and Δy' = u · height.
+  static func equalAspectDomains(_ x: ClosedRange<Double>, _ y: ClosedRange<Double>,
+                                 frame: PlotFrame) -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
+    let areaWidth = frame.xPixels.end - frame.xPixels.start, areaHeight = frame.yPixels.start - frame.yPixels.end
+    let unitsPerPixel = max((x.upperBound - x.lowerBound) / areaWidth, (y.upperBound - y.lowerBound) / areaHeight)
+    let xCentre = (x.lowerBound + x.upperBound) / 2, yCentre = (y.lowerBound + y.upperBound) / 2
+    let xHalf = unitsPerPixel * areaWidth / 2, yHalf = unitsPerPixel * areaHeight / 2
+    return ((xCentre - xHalf)...(xCentre + xHalf), (yCentre - yHalf)...(yCentre + yHalf))
   }
 
   static func axis(_ values: [Double], step: Double) -> [(value: Double, label: String)] {
     values.map { ($0, PlotTicks.label($0, step: step)) }
   }
 
-  /// Nice ticks that lie inside `low…high` (the domain is fixed, the ticks do not widen it).
-  static func ticks(inside low: Double, _ high: Double) -> [(value: Double, label: String)] {
+  /// Nice ticks that lie inside `domain` (the domain is fixed, the ticks do not widen it).
+  static func ticks(inside domain: ClosedRange<Double>) -> [(value: Double, label: String)] {
+    let (low, high) = (domain.lowerBound, domain.upperBound)
     let ticks = PlotTicks.linear(low, high)
     let slack = (high - low) * 1e-9
     return axis(ticks.values.filter { $0 >= low - slack && $0 <= high + slack }, step: ticks.step)

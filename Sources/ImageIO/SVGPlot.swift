@@ -169,6 +169,8 @@ func textWidth(_ text: String, fontSize: Double) -> Double {
 struct PlotAxis {
   var scale: PlotScale
   var ticks: [(value: Double, label: String)]
+  /// Unlabelled grid lines, e.g. 2·10ᵏ … 9·10ᵏ between the decades of a log axis.
+  var minorTicks: [Double] = []
 }
 
 /// One legend row: a colour swatch (a line or a dot) and a name.
@@ -188,8 +190,14 @@ struct PlotFrame {
   var title: String, xLabel: String, yLabel: String
   var legend: [LegendEntry]
   var legendSwatchIsLine: Bool
-  /// Plot area in pixels: left, top, right, bottom.
+  /// Plot area in pixels: left, top, right, bottom (the gray border).
   var left = 0.0, top = 0.0, right = 0.0, bottom = 0.0
+  /// The data keeps this many pixels away from the border, so a point on the last tick
+  /// (a loss curve's first value, say) is not drawn over the border.
+  static let inset = 5.0
+  /// Where the x axis's domain goes, left to right, and the y axis's, bottom to top.
+  var xPixels: (start: Double, end: Double) { (left + Self.inset, right - Self.inset) }
+  var yPixels: (start: Double, end: Double) { (bottom - Self.inset, top + Self.inset) }
 
   /// Lays out the plot area for y tick labels `yLabels` (their widths decide the left margin).
   init(width: Int, height: Int, title: String, xLabel: String, yLabel: String,
@@ -237,6 +245,14 @@ struct PlotFrame {
       svg += "<line x1=\"\(svgNumber(left))\" y1=\"\(py)\" x2=\"\(svgNumber(right))\" y2=\"\(py)\"/>\n"
     }
     svg += "</g>\n"
+    if !y.minorTicks.isEmpty {
+      svg += "<g stroke=\"#f0f0f0\" stroke-width=\"1\">\n"
+      for value in y.minorTicks {
+        let py = svgNumber(y.scale.pixel(value))
+        svg += "<line x1=\"\(svgNumber(left))\" y1=\"\(py)\" x2=\"\(svgNumber(right))\" y2=\"\(py)\"/>\n"
+      }
+      svg += "</g>\n"
+    }
     // Tick labels: x below the plot area, y to its left.
     svg += "<g fill=\"#333\" text-anchor=\"middle\">\n"
     for tick in x.ticks {

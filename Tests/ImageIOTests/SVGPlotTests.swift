@@ -214,6 +214,11 @@ struct SVGPlotTests {
     #expect(abs(y.domain.lowerBound - 1e-3) < 1e-15 && abs(y.domain.upperBound - 10) < 1e-12)
     #expect(subpaths(in: svg).first?.count == 1)  // 0.1 … 0.001 as one line
     #expect(occurrences(of: "<circle", in: svg) == 1)  // 10 alone before the gap
+    // Light lines at 2…9 × 10ᵏ in each of the 4 decades 1e-3 … 10, none on a linear axis.
+    let minor = svg.components(separatedBy: "<g stroke=\"#f0f0f0\"").dropFirst().first?.components(separatedBy: "</g>").first
+    #expect(minor.map { occurrences(of: "<line", in: $0) } == 32)
+    plot.logY = false
+    #expect(!plot.svg().contains("#f0f0f0"))
     // Nothing positive at all: an empty 1…10 axis, no line.
     var allZero = LinePlot(logY: true)
     allZero.add("zero", y: [0.0, -1, 0])
