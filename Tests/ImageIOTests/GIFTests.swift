@@ -70,7 +70,7 @@ struct GIFTests {
   @Test("20 frames with their own delays; loop flag on and off")
   func manyFramesAndDelays() throws {
     let frames = grayNoiseFrames(width: 9, height: 5, count: 20, seed: 77)
-    let delays = (0..<20).map { $0 * 37 % 101 } + []
+    let delays = (0..<20).map { $0 * 37 % 101 }  // 0, 37, 74, 10, … all different
     let looping = try decodeGIF(GIF.encode(frames: frames, delays: delays, loop: true))
     #expect(looping.loopCount == 0)
     #expect(looping.frames.compactMap(\.delay) == delays)
