@@ -74,8 +74,6 @@ public struct LinePlot: Sendable {
   func axes() -> (x: PlotAxis, y: PlotAxis, frame: PlotFrame) {
     let drawn = series.flatMap { $0.points.filter(isDrawn) }
     let xs = drawn.map(\.x), ys = drawn.map(\.y)
-    let xTicks = PlotTicks.linear(xs.min() ?? 0, xs.max() ?? 1)
-    let xAxisTicks: [(value: Double, label: String)] = xTicks.values.map { ($0, PlotTicks.label($0, step: xTicks.step)) }
     let yAxisTicks: [(value: Double, label: String)]
     if logY {
       yAxisTicks = PlotTicks.logarithmic(ys.min() ?? 1, ys.max() ?? 10).map { ($0, PlotTicks.label($0, step: 0)) }
@@ -86,6 +84,10 @@ public struct LinePlot: Sendable {
     let legend = series.enumerated().map { LegendEntry(name: $0.element.name, color: plotPalette[$0.offset % plotPalette.count]) }
     let frame = PlotFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                           legend: legend, legendSwatchIsLine: true, yTickLabels: yAxisTicks.map(\.label))
+    // The frame depends on the y labels only; the x ticks then fit the plot area's width.
+    let xTicks = PlotTicks.linearFitting(xs.min() ?? 0, xs.max() ?? 1, length: frame.xPixels.end - frame.xPixels.start,
+                                         fontSize: PlotFrame.fontSize)
+    let xAxisTicks: [(value: Double, label: String)] = xTicks.values.map { ($0, PlotTicks.label($0, step: xTicks.step)) }
     let xScale = PlotScale(domain: xAxisTicks.first!.value...xAxisTicks.last!.value,
                            pixels: frame.xPixels)
     let yScale = PlotScale(domain: yAxisTicks.first!.value...yAxisTicks.last!.value,

@@ -75,20 +75,22 @@ public struct ScatterPlot: Sendable {
   /// equal aspect if asked.
   func axes() -> (x: PlotAxis, y: PlotAxis, frame: PlotFrame) {
     let drawn = points.filter { $0.x.isFinite && $0.y.isFinite }
-    let xTicks = PlotTicks.linear(drawn.map(\.x).min() ?? 0, drawn.map(\.x).max() ?? 1)
     let yTicks = PlotTicks.linear(drawn.map(\.y).min() ?? 0, drawn.map(\.y).max() ?? 1)
     let legend = presentClasses().map { LegendEntry(name: name(ofClass: $0), color: plotPalette[$0 % plotPalette.count]) }
-    var xAxis = Self.axis(xTicks.values, step: xTicks.step)
     var yAxis = Self.axis(yTicks.values, step: yTicks.step)
     var frame = PlotFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                           legend: legend, legendSwatchIsLine: false, yTickLabels: yAxis.map(\.label))
+    // The frame depends on the y labels only; the x ticks then fit the plot area's width.
+    let xTicks = PlotTicks.linearFitting(drawn.map(\.x).min() ?? 0, drawn.map(\.x).max() ?? 1,
+                                         length: frame.xPixels.end - frame.xPixels.start, fontSize: PlotFrame.fontSize)
+    var xAxis = Self.axis(xTicks.values, step: xTicks.step)
     let xCover = xTicks.values.first!...xTicks.values.last!, yCover = yTicks.values.first!...yTicks.values.last!
     var (xDomain, yDomain) = (xCover, yCover)
     if equalAspect {
       // Twice: widening y can add tick labels that are wider, which moves the plot area.
       for _ in 0..<2 {
         (xDomain, yDomain) = Self.equalAspectDomains(xCover, yCover, frame: frame)
-        xAxis = Self.ticks(inside: xDomain)
+        xAxis = Self.ticks(inside: xDomain, length: frame.xPixels.end - frame.xPixels.start)
         yAxis = Self.ticks(inside: yDomain)
         frame = PlotFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                           legend: legend, legendSwatchIsLine: false, yTickLabels: yAxis.map(\.label))
@@ -116,9 +118,11 @@ public struct ScatterPlot: Sendable {
   }
 
   /// Nice ticks that lie inside `domain` (the domain is fixed, the ticks do not widen it).
-  static func ticks(inside domain: ClosedRange<Double>) -> [(value: Double, label: String)] {
+  /// With a `length` in pixels, no more ticks than their labels have room for.
+  static func ticks(inside domain: ClosedRange<Double>, length: Double? = nil) -> [(value: Double, label: String)] {
     let (low, high) = (domain.lowerBound, domain.upperBound)
-    let ticks = PlotTicks.linear(low, high)
+    let ticks = length.map { PlotTicks.linearFitting(low, high, length: $0, fontSize: PlotFrame.fontSize) }
+      ?? PlotTicks.linear(low, high)
     let slack = (high - low) * 1e-9
     return axis(ticks.values.filter { $0 >= low - slack && $0 <= high + slack }, step: ticks.step)
   }

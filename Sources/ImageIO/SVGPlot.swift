@@ -38,6 +38,18 @@ public enum PlotTicks {
     return (values, step)
   }
 
+  /// `linear(low, high, count:)` with the largest count ≤ 6 whose labels fit side by side
+  /// (with 12 px between them) along an axis about `length` pixels long, so the x labels of
+  /// a narrow plot do not run into each other.
+  static func linearFitting(_ low: Double, _ high: Double, length: Double, fontSize: Double) -> (values: [Double], step: Double) {
+    for count in stride(from: 6, to: 1, by: -1) {
+      let ticks = linear(low, high, count: count)
+      let widest = ticks.values.map { textWidth(label($0, step: ticks.step), fontSize: fontSize) }.max() ?? 0
+      if length / Double(Swift.max(ticks.values.count - 1, 1)) >= widest + 12 { return ticks }
+    }
+    return linear(low, high, count: 1)
+  }
+
   /// Powers of ten covering `low…high` (both > 0): 10^⌊log₁₀ low⌋ … 10^⌈log₁₀ high⌉,
   /// every decade, or every 2nd, 3rd … decade when there would be more than `count` + 1.
   /// A range inside one power of ten (low == high == 10ᵏ) becomes 10ᵏ⁻¹ … 10ᵏ⁺¹;

@@ -170,6 +170,23 @@ struct SVGPlotTests {
     }
   }
 
+  @Test("x tick labels of a narrow plot do not run into each other", arguments: [300, 420, 640, 1200])
+  func narrowTicks(width: Int) {
+    var plot = LinePlot(width: width, height: 240)
+    plot.add("a long series name", x: (0..<100).map { Double($0) * 1234.5 }, y: (0..<100).map { 1 / Double($0 + 1) })
+    // The x labels are the first group of centred text: pairs of x position and label.
+    let group = plot.svg().components(separatedBy: "<g fill=\"#333\" text-anchor=\"middle\">")[1]
+      .components(separatedBy: "</g>")[0]
+    let labels = group.components(separatedBy: "<text x=\"").dropFirst().map { item in
+      (x: Double(item.prefix { $0 != "\"" })!, text: String(item.split(separator: ">")[1].prefix { $0 != "<" }))
+    }
+    #expect(labels.count >= 2)
+    for (a, b) in zip(labels, labels.dropFirst()) {
+      // 12 px font, at most 0.6 em a character: half of each label on either side of its centre.
+      #expect(b.x - a.x >= 0.6 * 12 * Double(a.text.count + b.text.count) / 2 + 4, "\(labels)")
+    }
+  }
+
   // MARK: Gaps, empty and degenerate series
 
   @Test("NaN and infinite points are skipped, leaving a gap")
