@@ -356,6 +356,8 @@ private func writeSafeTensorsAtomically(_ bytes: [UInt8], to path: String, failA
 }
 
 /// A parsed JSON value; numbers that are whole and fit in `Int` are `.integer`.
+/// `JSONDecoder` hides a number's text, so `2.0` and `2E0` count as the whole number 2
+/// (Python's reader refuses them; `2.5`, `-1`, `"2"` and `true` are refused by both).
 enum JSONValue: Decodable, CustomStringConvertible {
   case null, bool(Bool), integer(Int), number(Double), string(String)
   case array([JSONValue]), object([String: JSONValue])
