@@ -279,79 +279,25 @@ public enum SafeTensors {
   }
 
   static func readWholeFile(_ path: String) throws -> [UInt8] {
-    guard let file = fopen(path, "rb") else {
-      let code = errno
-      if code == ENOENT { throw SafeTensorsError.fileNotFound(path: path) }
-      throw SafeTensorsError.cannotRead(path: path, reason: systemReason(code))
+    do {
+      return try Files.read(path)
+    } catch .notFound {
+      throw SafeTensorsError.fileNotFound(path: path)
+    } catch let .cannotRead(reason), let .cannotWrite(reason) {
+      throw SafeTensorsError.cannotRead(path: path, reason: reason)
     }
-    defer { fclose(file) }
-    var bytes = [UInt8]()
-    var block = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = block.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-      bytes.append(contentsOf: block[0..<count])
-      if count < block.count {
-        if ferror(file) != 0 {
-          let code = errno
-          throw SafeTensorsError.cannotRead(path: path, reason: code == EISDIR ? "it is a folder, not a file" : systemReason(code))
-        }
-        return bytes
-      }
-    }
-  }
-
-  static func systemReason(_ code: Int32) -> String {
-    String(cString: strerror(code))
   }
 }
 
-/// Writes `bytes` to a temporary file beside `path`, flushes it, renames it over
-/// `path`; with `failAfterBytes` set, stops after that many bytes and fails (a test hook).
+/// Writes `bytes` atomically (see `Files.writeAtomically`); with `failAfterBytes` set,
+/// stops after that many bytes and fails (a test hook).
 private func writeSafeTensorsAtomically(_ bytes: [UInt8], to path: String, failAfterBytes: Int?) throws {
-  guard !path.isEmpty else { throw SafeTensorsError.cannotWrite(path: path, reason: "the path is empty") }
-  let folder = path.lastIndex(of: "/").map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
-  var template = Array((path + ".partial-XXXXXX").utf8CString)
-  let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-  guard descriptor >= 0 else {
-    let code = errno
-    throw SafeTensorsError.cannotWrite(path: path, reason: code == ENOENT
-      ? "the folder '\(folder)' does not exist (create it first)"
-      : "cannot create a file in the folder '\(folder)': \(SafeTensors.systemReason(code))")
-  }
-  let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-  var failure: String?
-  _ = fchmod(descriptor, 0o644)  // mkstemp creates 0600; a checkpoint should be readable by all
-  let limit = min(failAfterBytes ?? bytes.count, bytes.count)
-  bytes.withUnsafeBytes { buffer in
-    var offset = 0
-    while offset < limit {
-      let count = write(descriptor, buffer.baseAddress! + offset, limit - offset)
-      if count < 0 {
-        if errno == EINTR { continue }
-        failure = SafeTensors.systemReason(errno)
-        return
-      }
-      offset += count
-    }
-  }
-  if failure == nil, let failAfterBytes {
-    failure = "simulated failure after \(failAfterBytes) bytes"
-  }
-  if failure == nil, fsync(descriptor) != 0 { failure = SafeTensors.systemReason(errno) }
-  if close(descriptor) != 0, failure == nil { failure = SafeTensors.systemReason(errno) }
-  if failure == nil, rename(temporary, path) != 0 {
-    let code = errno
-    failure = code == EISDIR ? "a folder of that name is in the way" : SafeTensors.systemReason(code)
-  }
-  if let failure {
-    unlink(temporary)
-    throw SafeTensorsError.cannotWrite(path: path, reason: failure)
-  }
-  // Make the rename itself durable; a failure here leaves a complete file, so it is ignored.
-  let folderDescriptor = open(folder, O_RDONLY)
-  if folderDescriptor >= 0 {
-    _ = fsync(folderDescriptor)
-    _ = close(folderDescriptor)
+  do {
+    try Files.writeAtomically(bytes, to: path, failAfterBytes: failAfterBytes)
+  } catch .notFound {
+    throw SafeTensorsError.cannotWrite(path: path, reason: "not found")
+  } catch let .cannotRead(reason), let .cannotWrite(reason) {
+    throw SafeTensorsError.cannotWrite(path: path, reason: reason)
   }
 }
 
