@@ -31,12 +31,14 @@ struct Lesson01: ParsableCommand {
   mutating func run() throws {
     options.apply()
     let started = Timing.now()
+    let startDate = Date()
 
     // 1. The data, as tensors ------------------------------------------------------
     Console.section("1. Fashion-MNIST as tensors")
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
     let run = try RunFolder.create(lesson: "lesson01-images", root: options.out)
+    let metricsLog = try MetricsLog(run: run, start: startDate)
     let train = data.train, test = data.test
     print("train images: Tensor \(train.images.shape)  (N × C × H × W, values in [0, 1])")
     print("test images:  Tensor \(test.images.shape)")
@@ -79,6 +81,8 @@ struct Lesson01: ParsableCommand {
       (bits per pixel = nats per image / (784 · ln 2); 8-bit models are comparable with each other,
        binarized ones only with binarized ones. Later lessons beat these numbers.)
       """)
+    try metricsLog.log(step: 0, ["nll_bernoulli_nats": bernoulliNLL, "nll_categorical_nats": categoricalNLL,
+                                 "nll_mixture_nats": mixtureNLL])
 
     let bernoulliSamples = bernoulli.sample(numSamples, using: &rng)
     let categoricalSamples = categorical.sample(numSamples, using: &rng)
@@ -113,7 +117,7 @@ struct Lesson01: ParsableCommand {
     }.min
     print("reference (triple loop): \(Format.duration(referenceTime))  \(Format.gflops(flops, referenceTime)) GFLOP/s")
     print("optimized (packed SIMD, \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")): "
-          + "\(Format.duration(optimizedTime))  \(Format.gflops(flops, optimizedTime)) GFLOP/s")
+          + "\(Format.duration(optimizedTime)), \(Format.gflops(flops, optimizedTime)) GFLOP/s")
     print("speed-up: \(Format.number(Float(referenceTime / optimizedTime)))×")
 
     let correlations = correlationMaps(covariance, pixels: [(14, 14), (5, 14), (22, 8), (14, 3), (22, 20)])
@@ -121,8 +125,40 @@ struct Lesson01: ParsableCommand {
     print("wrote pixel-correlations.png: how five pixels (black dots) correlate with every other pixel")
     print("(red +1, white 0, blue −1): pixels move together, which an independent model cannot express.")
 
+    // The run's page: what was run, the numbers, the pictures ----------------------------
+    var report = RunReport(run: run, title: "Lesson 01 — Images, and the simplest generative model",
+                           seed: options.seed, started: startDate)
+    report.settings = [("seed", String(options.seed)), ("threads", String(Parallel.threadCount)),
+                       ("gemm-images", String(gemmImages)), ("num-samples", String(numSamples))]
+    report.dataset = data.description
+    func nllLine(_ nats: Double) -> String {
+      String(format: "%.1f nats/image = %.3f bits/pixel", nats, nats / (Double(dims) * log(2)))
+    }
+    report.metrics = [
+      ("test NLL, Bernoulli (binarized at 0.5)", nllLine(bernoulliNLL)),
+      ("test NLL, categorical (256 levels)", nllLine(categoricalNLL)),
+      ("test NLL, mixture of 10 per-class categoricals", nllLine(mixtureNLL)),
+      ("GEMM max |optimized − reference|", Format.number(difference)),
+      ("GEMM reference (triple loop)", "\(Format.duration(referenceTime)), \(Format.gflops(flops, referenceTime)) GFLOP/s"),
+      ("GEMM optimized (packed SIMD)", "\(Format.duration(optimizedTime)), \(Format.gflops(flops, optimizedTime)) GFLOP/s"),
+      ("GEMM speed-up", "\(Format.number(Float(referenceTime / optimizedTime)))×"),
+    ]
+    report.addFigure("examples.png", caption: "Ten training examples of each class, a row per class.")
+    report.addFigure("class-means.png", caption: "The mean image of each class.")
+    let noise = "Each pixel is right on its own, but the pixels do not agree with each other: noise, not clothes."
+    report.addFigure("samples-bernoulli.png", caption: "\(numSamples) samples of the Bernoulli model (binarized at 0.5). " + noise)
+    report.addFigure("samples-categorical.png", caption: "\(numSamples) samples of the 256-level categorical model. " + noise)
+    report.addFigure("samples-mixture.png", caption: "\(numSamples) samples of the mixture of 10 per-class categoricals. " + noise)
+    report.addFigure("pixel-correlations.png", caption: "How five pixels (black dots) correlate with every other pixel "
+                     + "(red +1, white 0, blue −1): pixels move together, which an independent model cannot express.")
+    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
+    report.wallTime = Timing.now() - started
+    metricsLog.close()
+    let reportPath = try report.write()
+
     Console.section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/")
+    print("open \(reportPath)")
   }
 }
 

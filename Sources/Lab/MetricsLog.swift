@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Core
+import Foundation
+
+/// A run's metrics as JSON Lines: `<run>/metrics.jsonl`, one object per line,
+///
+///     {"step":120,"epoch":3,"wall_time":4.25,"loss":0.3172,"nll":null}
+///
+/// `step` always, `epoch` only when given, `wall_time` in seconds since the run began,
+/// then the named values in the order given. Numbers are Swift's shortest round-trip
+/// form (`0.1`, `1e-05`, `3.0`), the same on every machine and in every locale.
+/// JSON has no NaN or infinity, so a NaN or ±∞ value is written as `null`
+/// (pandas reads it back as NaN). The file is opened once, in append mode, and each
+/// line is flushed as soon as it is written, so a crash loses at most the line being written.
+public final class MetricsLog {
+  /// The names the line itself uses; a value cannot take them.
+  public static let reservedNames: Set<String> = ["step", "epoch", "wall_time"]
+
+  /// The file written, e.g. `runs/lesson01-images/2026-11-25_18-30-05/metrics.jsonl`.
+  public let path: String
+  private let start: Date
+  private var file: UnsafeMutablePointer<FILE>?
+
+  /// Opens `<run>/metrics.jsonl`; `start` is when the run began (wall times count from it).
+  public convenience init(run: RunFolder, start: Date = Date()) throws(RunReportError) {
+    try self.init(path: run.file("metrics.jsonl"), start: start)
+  }
+
+  /// Opens `path` for appending.
+  public init(path: String, start: Date = Date()) throws(RunReportError) {
+    self.path = path
+    self.start = start
+    guard let file = fopen(path, "a") else {
+      throw .cannotWrite(path: path, reason: Files.systemReason(errno))
+    }
+    self.file = file
+  }
+
+  deinit { close() }
+
+  /// Appends one line: `step`, `epoch` (if any), the wall time (`now` − start), then `values`.
+  public func log(step: Int, epoch: Int? = nil, _ values: KeyValuePairs<String, Double>,
+                  now: Date = Date()) throws(RunReportError) {
+    guard let file else { throw .cannotWrite(path: path, reason: "the log was closed") }
+    let line = Self.line(step: step, epoch: epoch, wallTime: now.timeIntervalSince(start), values) + "\n"
+    let bytes = Array(line.utf8)
+    let written = fwrite(bytes, 1, bytes.count, file)
+    if written != bytes.count || fflush(file) != 0 {
+      throw .cannotWrite(path: path, reason: Files.systemReason(errno))
+    }
+  }
+
+  /// Closes the file (idempotent); later `log` calls throw.
+  public func close() {
+    if let file { fclose(file) }
+    file = nil
+  }
+
+  /// One JSON object, without the newline.
+  static func line(step: Int, epoch: Int?, wallTime: Double, _ values: KeyValuePairs<String, Double>) -> String {
+    var fields = ["\"step\":\(step)"]
+    if let epoch { fields.append("\"epoch\":\(epoch)") }
+    fields.append("\"wall_time\":\(number(wallTime))")
+    for (name, value) in values {
+      precondition(!reservedNames.contains(name), "MetricsLog: '\(name)' is reserved for the line itself; choose another name")
+      fields.append("\(jsonString(name)):\(number(value))")
+    }
+    return "{" + fields.joined(separator: ",") + "}"
+  }
+
+  /// A JSON number in Swift's shortest round-trip form, or `null` for NaN and ±∞.
+  public static func number(_ value: Double) -> String {
+    value.isFinite ? "\(value)" : "null"
+  }
+
+  /// A JSON string literal: quotes, backslashes and control characters escaped.
+  static func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if scalar.value < 0x20 {
+          out += String(format: "\\u%04x", scalar.value)
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+}
