@@ -122,7 +122,13 @@ final class WorkerPool: @unchecked Sendable {
     }
     withoutActuallyEscaping(work) { work in
       withUnsafePointer(to: work) { pointer in
-        let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
+        // First retire the previous job's ticket: a worker still looping on it (its
+        // chunks all handed out) must not claim a "next chunk" against this job's
+        // larger total before the new ticket is posted. Index 0xFFFF_FFFF is never a
+        // chunk, and the extra generation tells idle workers that nothing is there yet.
+        let previous = ticket.load(ordering: .relaxed) >> 32
+        ticket.store(((previous &+ 1) << 32) | 0xFFFF_FFFF, ordering: .sequentiallyConsistent)
+        let generation = previous &+ 2
         chunkTotal.store(chunks, ordering: .relaxed)
         completed.store(0, ordering: .relaxed)
         body.store(UInt(bitPattern: pointer), ordering: .relaxed)

@@ -74,6 +74,25 @@ import Testing
     #expect(total == (0..<2000).reduce(0) { $0 + 4 * $1 + 6 })
   }
 
+  /// Jobs of alternating size back to back: a worker still looping on a finished small
+  /// job must never claim a chunk of the next, larger one (each chunk runs exactly once).
+  @Test func alternatingJobSizesRunEveryChunkOnce() {
+    let previous = Parallel.threadCount
+    defer { Parallel.threadCount = previous }
+    Parallel.threadCount = 2
+    var wrong = 0
+    for job in 0..<3000 {
+      let chunks = job % 2 == 0 ? 2 : 64
+      var hits = [Int](repeating: 0, count: chunks)
+      hits.withUnsafeMutableBufferPointer { h in
+        let h = h
+        Parallel.forEach(chunks) { h[$0] += 1 }
+      }
+      wrong += hits.filter { $0 != 1 }.count
+    }
+    #expect(wrong == 0)
+  }
+
   @Test func defaultThreadCountIsPositive() {
     #expect(Parallel.defaultThreadCount >= 1)
   }
