@@ -29,6 +29,7 @@ struct Lesson02: ParsableCommand {
   mutating func run() throws {
     options.apply()
     let started = Timing.now()
+    let startDate = Date()
 
     // 1. A few pictures ----------------------------------------------------------------
     Console.section("1. The input: one test image from each of six classes")
@@ -77,14 +78,16 @@ struct Lesson02: ParsableCommand {
     let gy = mapsPerKernel[kernels.firstIndex { $0.name == "Sobel y" }!]
     let magnitude = gx.zip(gy) { ($0 * $0 + $1 * $1).squareRoot() }
     try PNG.writeGrid(edgePanel(images, gx, gy, magnitude), columns: 4, scale: scale, to: run.file("edges.png"))
-    print("wrote edges.png: input | Sobel x (∂/∂column) | Sobel y (∂/∂row) | edge magnitude √(gx² + gy²), "
-          + "max \(Format.number(magnitude.max()))")
+    let edgeCaption = "input | Sobel x (∂/∂column) | Sobel y (∂/∂row) | edge magnitude √(gx² + gy²), "
+      + "max \(Format.number(magnitude.max()))"
+    print("wrote edges.png: " + edgeCaption)
 
     // Deep learning's "convolution" does not flip the kernel. A true convolution does:
     // (x ⋆ flip(w)) is the textbook convolution x ∗ w.
     let flipped = Convolution.forwardReference(images, flip(kernels[4].weight), nil, samePadding)
     print("\ncross-correlation vs convolution: a true convolution uses the kernel rotated 180°.")
-    print("  Sobel x rotated is −Sobel x: max |conv(x) + xcorr(x)| = \(Format.number(flipped.maxAbsDifference(-gx)))"
+    let flipDifference = flipped.maxAbsDifference(-gx)
+    print("  Sobel x rotated is −Sobel x: max |conv(x) + xcorr(x)| = \(Format.number(flipDifference))"
           + " (the true convolution just flips the sign)")
     let own = kernels.filter { flip($0.weight) == $0.weight }.map(\.name)
     let negated = kernels.filter { flip($0.weight) == -$0.weight }.map(\.name)
@@ -97,7 +100,8 @@ struct Lesson02: ParsableCommand {
     let layerWeight = Tensor.stack(kernels.map { $0.weight[item: 0] })     // K × 1 × 3 × 3
     let layerOutput = Convolution.forwardReference(images, layerWeight, nil, samePadding)
     print("x \(images.shape) ⋆ w \(layerWeight.shape), \(samePadding) → y \(layerOutput.shape)")
-    print("max |one call − one kernel at a time| = \(Format.number(layerOutput.maxAbsDifference(featureMaps)))"
+    let layerDifference = layerOutput.maxAbsDifference(featureMaps)
+    print("max |one call − one kernel at a time| = \(Format.number(layerDifference))"
           + " (output channel o is just kernel o)")
     print("multiply-adds: N·O·C·KH·KW·OH·OW = \(count)·\(kernelCount)·1·3·3·28·28 = "
           + Format.count(multiplyAdds(images.shape, layerWeight.shape, samePadding)))
@@ -110,7 +114,8 @@ struct Lesson02: ParsableCommand {
                                         kernels[4].weight[item: 0] - kernels[5].weight[item: 0]])
     let direct = Convolution.forwardReference(images, diagonalKernels, nil, samePadding)
     print("two input channels (gx, gy) ⋆ w 2×2×1×1 = [[1, 1], [1, −1]]: y[o] = Σ_c w[o,c]·x[c] → \(diagonals.shape)")
-    print("  equals one 3×3 layer with kernels Sobel x ± Sobel y: max difference \(Format.number(diagonals.maxAbsDifference(direct)))"
+    let diagonalDifference = diagonals.maxAbsDifference(direct)
+    print("  equals one 3×3 layer with kernels Sobel x ± Sobel y: max difference \(Format.number(diagonalDifference))"
           + " (rounding)")
     print("  convolutions are linear: two in a row are one convolution, until a non-linearity sits between them.")
 
@@ -132,6 +137,7 @@ struct Lesson02: ParsableCommand {
       (harmless); in 28 → 9 with k3 s3 p0 a row of the image itself is dropped.
       """)
 
+    var stripSizes = ["input 28×28"]
     var strip: [[Tensor]] = Array(repeating: [], count: count)        // per image, the outputs in order
     for n in 0..<count { strip[n].append(images[item: n]) }
     print("\nstride-padding.png, left to right (one row per image, every output drawn at the same pixel size):")
@@ -143,6 +149,7 @@ struct Lesson02: ParsableCommand {
       precondition(example.times > 1 || y.shape == expected, "output \(y.shape) differs from the formula's \(expected)")
       for n in 0..<count { strip[n].append(y[item: n]) }
       print("  \(example.label): 28×28 → \(y.shape[2])×\(y.shape[3])")
+      stripSizes.append("\(example.label.trimmingCharacters(in: .whitespaces)): 28×28 → \(y.shape[2])×\(y.shape[3])")
     }
     try PNG.write(tensor: stripCanvas(strip), range: .zeroToOne, scale: scale, to: run.file("stride-padding.png"))
     print("wrote stride-padding.png")
@@ -182,8 +189,40 @@ struct Lesson02: ParsableCommand {
           + "training runs forward and backward thousands of times.")
     print("lesson 03 (im2col) turns the seven loops into one matrix product and makes this about 100× faster.")
 
+    // The run's page: what was run, the numbers, the pictures ----------------------------
+    var report = RunReport(run: run, title: "Lesson 02 — What a convolution does to an image",
+                           seed: options.seed, started: startDate)
+    report.settings = [("seed", String(options.seed)), ("threads", String(Parallel.threadCount)),
+                       ("scale", String(scale))]
+    report.dataset = data.description
+    report.metrics = [
+      ("edge magnitude, max", Format.number(magnitude.max())),
+      ("max |conv(x) + xcorr(x)|, Sobel x", Format.number(flipDifference)),
+      ("max |one call − one kernel at a time|", Format.number(layerDifference)),
+      ("max |1×1 mix of Sobel channels − Sobel x ± Sobel y layer|", Format.number(diagonalDifference)),
+      ("multiply-adds, this lesson's layer", Format.count(ours)),
+      ("multiply-adds, DCGAN discriminator layer 1", Format.count(first)),
+      ("multiply-adds, DCGAN discriminator layer 2", Format.count(second)),
+      ("max |forward − forwardReference|, layer 1", "\(Format.number(difference)) (outputs up to \(Format.number(largest)))"),
+      ("reference time, layer 1, \(batch.shape[0]) images",
+       "\(Format.duration(seconds)) (\(Format.number(Float(rate / 1e9))) G multiply-adds/s)"),
+      ("reference time, layer 2 (estimated)", "≈ \(Format.duration(Double(second) / rate)) per batch, forward only"),
+    ]
+    report.addFigure("inputs.png", caption: "The input: one test image from each of six classes: "
+                     + zip(classes, picked).map { "\(FashionMNIST.classNames[$0]) (test #\($1))" }.joined(separator: ", ") + ".")
+    report.addFigure("feature-maps.png", caption: "A row per image, a column per kernel ("
+                     + kernels.map(\.name).joined(separator: ", ")
+                     + "); sum-1 kernels in grey, clamped to [0, 1]; sum-0 kernels red + / white 0 / blue −, "
+                     + "full colour at half the column's largest |value|, one scale per column.")
+    report.addFigure("edges.png", caption: edgeCaption + ".")
+    report.addFigure("stride-padding.png", caption: "Left to right, one row per image, every output drawn at the "
+                     + "same pixel size: " + stripSizes.joined(separator: "; ") + ".")
+    report.wallTime = Timing.now() - started
+    let reportPath = try report.write()
+
     Console.section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/: inputs.png, feature-maps.png, edges.png, stride-padding.png")
+    print("open \(reportPath)")
   }
 }
 
