@@ -33,6 +33,7 @@ struct Lesson03: ParsableCommand {
   mutating func run() throws {
     options.apply()
     let started = Timing.now()
+    let startDate = Date()
 
     // 1. One image, taken apart ------------------------------------------------------
     Console.section("1. One image as a matrix of patches: cols = im2col(x)")
@@ -108,8 +109,9 @@ struct Lesson03: ParsableCommand {
     print("W is O × (C·KH·KW) = \(w.shape[0]) × \(w.shape[1]): each row a 3×3 kernel, read row by row ("
           + kernels.names.joined(separator: ", ") + ")")
     print("W · cols is \(product.shape[0]) × \(product.shape[1]); reshaped to 1 × 4 × 28 × 28 it is the convolution:")
-    print("max |W·cols − Convolution.forwardReference(x)| = \(Format.number(direct.maxAbsDifference(viaIm2col)))"
-          + " (outputs up to \(Format.number(direct.map(abs).max())))")
+    let im2colDifference = "\(Format.number(direct.maxAbsDifference(viaIm2col)))"
+      + " (outputs up to \(Format.number(direct.map(abs).max())))"
+    print("max |W·cols − Convolution.forwardReference(x)| = " + im2colDifference)
     try PNG.writeGrid(featureMaps(x, viaIm2col), columns: 5, padding: 3, scale: 4, to: run.file("feature-maps.png"))
     print("wrote feature-maps.png: the image, then the 4 rows of W·cols folded to 28×28 (each from its min to its max)")
 
@@ -126,15 +128,41 @@ struct Lesson03: ParsableCommand {
     let first = Layer(name: "Conv 1→64, 28→14", x: images, outChannels: 64, using: &rng)
     let hidden = Convolution.forward(first.x, first.weight, first.bias, first.parameters).map { $0 > 0 ? $0 : 0.2 * $0 }
     let second = Layer(name: "Conv 64→128, 14→7", x: hidden, outChannels: 128, using: &rng)
-    for layer in [first, second] { examine(layer) }
+    var layerMetrics: [(key: String, value: String)] = []
+    for layer in [first, second] { layerMetrics += examine(layer) }
+
+    // The run's page: what was run, the numbers, the pictures ----------------------------
+    var report = RunReport(run: run, title: "Lesson 03 — im2col: a convolution as one matrix product",
+                           seed: options.seed, started: startDate)
+    report.settings = [("seed", String(options.seed)), ("threads", String(threads)),
+                       ("image", String(image)), ("batch", String(batch))]
+    report.dataset = data.description
+    report.metrics = [("max |W·cols − Convolution.forwardReference(x)|", im2colDifference)] + layerMetrics
+    report.addFigure("cols-28x28.png", caption: "cols for training image \(image) (\(label)): the 9 × 784 matrix cut into "
+                     + "4 strips of 196 columns (read like lines of text), a red line every 28 columns (one output row); "
+                     + "blue marks a zero that comes from the padding.")
+    report.addFigure("patches-28x28.png", caption: "The 784 columns of cols, each folded back to a 3×3 tile and put at its output pixel.")
+    let frame = "The orange frames are output pixel (\(i), \(j)), column \(column) of cols."
+    report.addFigure("crop-8x8.png", caption: "The 8×8 crop, rows \(top)..<\(top + 8), columns \(left)..<\(left + 8) "
+                     + "of the image (the window with the most edges), in its blue padding. " + frame)
+    report.addFigure("cols-crop-9x64.png", caption: "The crop's cols, \(gc.patchSize) × \(gc.patchCount), one square per number. " + frame)
+    report.addFigure("cols-crop-rows.png", caption: "The 9 rows of the crop's cols folded back to 8×8: "
+                     + "the crop shifted nine ways, padding sliding in.")
+    report.addFigure("patches-crop.png", caption: "The crop's 64 columns as 3×3 tiles. " + frame)
+    report.addFigure("feature-maps.png", caption: "The image, then the 4 rows of W·cols folded to 28×28 "
+                     + "(" + kernels.names.joined(separator: ", ") + "; each from its min to its max).")
+    report.wallTime = Timing.now() - started
+    let reportPath = try report.write()
 
     Console.section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/")
+    print("open \(reportPath)")
   }
 
   /// Checks the twins on one layer, then times them, then shows where the optimized
   /// forward spends its time and what `cols` costs in memory.
-  func examine(_ layer: Layer) {
+  /// Returns the numbers it prints, as report metrics.
+  func examine(_ layer: Layer) -> [(key: String, value: String)] {
     let g = layer.geometry
     let outChannels = layer.weight.shape[0]
     print("\n\(layer.name): x \(layer.x.shape) → y [\(g.batch), \(outChannels), \(g.outputHeight), \(g.outputWidth)]")
@@ -165,6 +193,7 @@ struct Lesson03: ParsableCommand {
       return "\(name) \(Format.number(difference)) (of \(Format.number(scale)))"
     }
     print("  max |optimized − reference|: " + line.joined(separator: ", "))
+    var metrics: [(key: String, value: String)] = [("\(layer.name): max |optimized − reference|", line.joined(separator: ", "))]
 
     // Time the optimized twin: forward, forward + backward, and the forward's two parts
     // (im2col alone, the GEMM alone), each repeated back to back, keeping its fastest run.
@@ -201,24 +230,35 @@ struct Lesson03: ParsableCommand {
     let forwardFlops = 2.0 * Double(outChannels) * Double(g.patchSize) * Double(g.patchCount)
     print("  " + "".padding(toLength: 20, withPad: " ", startingAt: 0)
           + "reference (loops)         im2col + GEMM           speed-up")
-    timingRow("forward", flops: forwardFlops, reference: referenceForward, optimized: forward)
-    timingRow("forward + backward", flops: 3 * forwardFlops,
-              reference: referenceForward + referenceBackward, optimized: forwardBackward)
+    for (name, row) in [
+      ("forward", timingRow("forward", flops: forwardFlops, reference: referenceForward, optimized: forward)),
+      ("forward + backward", timingRow("forward + backward", flops: 3 * forwardFlops,
+                                        reference: referenceForward + referenceBackward, optimized: forwardBackward)),
+    ] {
+      metrics.append(("\(layer.name): \(name), reference (loops)", row.reference))
+      metrics.append(("\(layer.name): \(name), im2col + GEMM", row.optimized))
+      metrics.append(("\(layer.name): \(name), speed-up", row.speedUp))
+    }
 
     let rest = forward - im2colTime - gemmTime
     let whole = max(forward, im2colTime + gemmTime)
-    print("  where the optimized forward's \(Format.duration(forward)) goes: im2col \(Format.duration(im2colTime))"
-          + " (\(percent(im2colTime, of: whole))), GEMM \(Format.duration(gemmTime)) (\(percent(gemmTime, of: whole)),"
-          + " \(Format.gflops(forwardFlops, gemmTime)) GFLOP/s), reordering to N×O×OH×OW + bias "
-          + (rest > 0.05 * forward ? "~\(Format.duration(rest))" : "lost in the timing noise"))
+    let split = "im2col \(Format.duration(im2colTime))"
+      + " (\(percent(im2colTime, of: whole))), GEMM \(Format.duration(gemmTime)) (\(percent(gemmTime, of: whole)),"
+      + " \(Format.gflops(forwardFlops, gemmTime)) GFLOP/s), reordering to N×O×OH×OW + bias "
+      + (rest > 0.05 * forward ? "~\(Format.duration(rest))" : "lost in the timing noise")
+    print("  where the optimized forward's \(Format.duration(forward)) goes: " + split)
+    metrics.append(("\(layer.name): where the optimized forward goes", "\(Format.duration(forward)): " + split))
 
     // The price: cols holds every input pixel about KH·KW / (s_h·s_w) times.
     let colsBytes = 4 * g.patchSize * g.patchCount
     let inputBytes = 4 * layer.x.count
-    print("  the price: cols takes \(bytes(colsBytes)), \(String(format: "%.1f", Double(colsBytes) / Double(inputBytes)))× the input's"
-          + " \(bytes(inputBytes)) (each pixel lands in up to KH·KW = \(g.kernelHeight * g.kernelWidth) columns,"
+    let price = "\(bytes(colsBytes)), \(String(format: "%.1f", Double(colsBytes) / Double(inputBytes)))× the input's"
+          + " \(bytes(inputBytes))"
+    metrics.append(("\(layer.name): memory of cols", price))
+    print("  the price: cols takes " + price + " (each pixel lands in up to KH·KW = \(g.kernelHeight * g.kernelWidth) columns,"
           + " \(g.kernelHeight * g.kernelWidth / (layer.parameters.strideHeight * layer.parameters.strideWidth))"
           + " on average at stride \(layer.parameters.strideHeight))")
+    return metrics
   }
 }
 
@@ -453,13 +493,18 @@ func byte(_ value: Float) -> UInt8 { UInt8((min(max(value, 0), 1) * 255).rounded
 
 // MARK: - Console
 
-func timingRow(_ name: String, flops: Double, reference: Double, optimized: Double) {
+/// Prints one row of the timing table and returns its three cells.
+@discardableResult
+func timingRow(_ name: String, flops: Double, reference: Double, optimized: Double)
+  -> (reference: String, optimized: String, speedUp: String) {
   let left = "\(Format.duration(reference))  \(Format.gflops(flops, reference)) GFLOP/s"
   let right = "\(Format.duration(optimized))  \(Format.gflops(flops, optimized)) GFLOP/s"
+  let speedUp = String(format: reference / optimized >= 10 ? "%.0f×" : "%.1f×", reference / optimized)
   print("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
         + left.padding(toLength: 26, withPad: " ", startingAt: 0)
         + right.padding(toLength: 24, withPad: " ", startingAt: 0)
-        + String(format: reference / optimized >= 10 ? "%.0f×" : "%.1f×", reference / optimized))
+        + speedUp)
+  return (left.replacingOccurrences(of: "  ", with: ", "), right.replacingOccurrences(of: "  ", with: ", "), speedUp)
 }
 
 func percent(_ part: Double, of whole: Double) -> String { String(format: "%.0f%%", 100 * part / whole) }
