@@ -29,7 +29,9 @@ struct Lesson04: ParsableCommand {
   mutating func run() throws {
     options.apply()
     let started = Timing.now()
+    let startDate = Date()
     var rng = RNG(seed: options.seed)
+    var metrics: [(key: String, value: String)] = []   // the numbers printed, for the run's page
 
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
@@ -48,8 +50,10 @@ struct Lesson04: ParsableCommand {
     printMatrix("kernel w (3×3)", kernel)
     printMatrix("y = convT(x; w), stride 2, padding 0 → (2−1)·2 + 3 = 5×5", strip.final)
     let direct = TransposedConvolution.forwardReference(input, kernel, nil, scatter)
+    let stampDifference = Format.number(direct.maxAbsDifference(strip.final))
     print("the stamps, summed by hand, match TransposedConvolution.forwardReference: max difference "
-          + Format.number(direct.maxAbsDifference(strip.final)))
+          + stampDifference)
+    metrics.append(("max |stamps summed by hand − forwardReference|", stampDifference))
     try PNG.writeGrid(strip.cells, columns: 6, padding: 4, scale: 1, to: run.file("stamps.png"))
     print("""
       wrote stamps.png (every pixel of y drawn 24×24, brightness √(value / \(Format.number(strip.final.max()))), same in every cell):
@@ -108,18 +112,24 @@ struct Lesson04: ParsableCommand {
       let convolved = Convolution.forwardReference(u, weight, nil, parameters.convolution)   // … is conv's weight
       let left = dot(convolved, v), right = dot(u, y)
       print("k\(k) s\(s) p\(p) op\(op), u \(u.shape), v \(v.shape):")
+      let relative = Format.number(Float(abs(left - right) / max(abs(left), abs(right))))
       print("  ⟨conv(u), v⟩ = \(String(format: "%.6f", left))   ⟨u, convT(v)⟩ = \(String(format: "%.6f", right))"
-            + "   relative difference \(Format.number(Float(abs(left - right) / max(abs(left), abs(right)))))")
+            + "   relative difference \(relative)")
+      metrics.append(("k\(k) s\(s) p\(p) op\(op): ⟨conv(u), v⟩ vs ⟨u, convT(v)⟩, relative difference", relative))
       // convT forward is conv's backward-data: dL/du for L = ⟨conv(u), v⟩ is convT(v).
       let backwardData = Convolution.backward(u, weight, v, parameters.convolution, hasBias: false).input
       let backwardDataReference = Convolution.backwardReference(u, weight, v, parameters.convolution, hasBias: false).input
-      print("  convT(v) vs Convolution.backward(u, w, dy: v).input: max difference "
-            + "\(Format.number(y.maxAbsDifference(backwardData))) (im2col twin), "
-            + "\(Format.number(y.maxAbsDifference(backwardDataReference))) (reference twin)")
+      let backwardDataDifference = "\(Format.number(y.maxAbsDifference(backwardData))) (im2col twin), "
+        + "\(Format.number(y.maxAbsDifference(backwardDataReference))) (reference twin)"
+      print("  convT(v) vs Convolution.backward(u, w, dy: v).input: max difference " + backwardDataDifference)
+      metrics.append(("k\(k) s\(s) p\(p) op\(op): max |convT(v) − Convolution.backward(u, w, dy: v).input|",
+                      backwardDataDifference))
       // And the other way round: convT's backward-data is conv's forward.
       let transposedBackward = TransposedConvolution.backward(v, weight, u, parameters, hasBias: false).input
-      print("  TransposedConvolution.backward(v, w, dy: u).input vs conv(u): max difference "
-            + Format.number(transposedBackward.maxAbsDifference(convolved)))
+      let transposedDifference = Format.number(transposedBackward.maxAbsDifference(convolved))
+      print("  TransposedConvolution.backward(v, w, dy: u).input vs conv(u): max difference " + transposedDifference)
+      metrics.append(("k\(k) s\(s) p\(p) op\(op): max |TransposedConvolution.backward(v, w, dy: u).input − conv(u)|",
+                      transposedDifference))
     }
     print("(differences of ~1e-6 are float32 rounding: the same products, added in another order)")
 
@@ -144,6 +154,8 @@ struct Lesson04: ParsableCommand {
       let levels = interior.map(String.init).joined(separator: ", ")
       print("  " + pad(upsampler.name, 24) + "row 4: \(start(4))  row 5: \(start(5))   interior levels {\(levels)}"
             + (interior.count > 1 ? "  ← checkerboard" : "  ← even"))
+      metrics.append(("overlap, \(upsampler.name): interior stamp counts",
+                      "{\(levels)}" + (interior.count > 1 ? " (checkerboard)" : " (even)")))
     }
     try PNG.writeGrid(Tensor.stack(overlapMaps).reshaped([4, 1, 14, 14]), columns: 4, padding: 4, scale: 12,
                       background: 0, to: run.file("overlap.png"))
@@ -184,6 +196,8 @@ struct Lesson04: ParsableCommand {
       }
       print("  " + pad(label, 32) + strengths.map { pad($0, 10) }.joined(separator: " ")
             .trimmingCharacters(in: .whitespaces))
+      metrics.append(("checkerboard strength, \(label)",
+                      zip(upsamplers, strengths).map { "\($0.name) \($1)" }.joined(separator: ", ")))
     }
     try PNG.writeGrid(Tensor.stack(cells).reshaped([cells.count, 1, 28, 28]), columns: 6, padding: 3, scale: 4,
                       to: run.file("checkerboard.png"))
@@ -211,10 +225,11 @@ struct Lesson04: ParsableCommand {
         growth += [nearestResize(input, 4), nearestResize(first, 2), second].map { $0 / $0.max() }
         let reach = [first, second].map { t in "\((0..<t.shape[2]).filter { i in (0..<t.shape[3]).contains { t[0, 0, i, $0] > 0 } }.count)" }
         let interior = Set((4..<24).flatMap { i in (4..<24).map { j in Int(second[0, 0, i, j]) } }).sorted()
-        print("  " + pad("\(inputName), \(upsampler.name):", 31)
-              + (inputName == "one pixel"
-                 ? "reaches \(reach[0])×\(reach[0]) after one layer, \(reach[1])×\(reach[1]) after two"
-                 : "interior levels after two layers {\(interior.map(String.init).joined(separator: ", "))}"))
+        let growthLine = inputName == "one pixel"
+          ? "reaches \(reach[0])×\(reach[0]) after one layer, \(reach[1])×\(reach[1]) after two"
+          : "interior levels after two layers {\(interior.map(String.init).joined(separator: ", "))}"
+        print("  " + pad("\(inputName), \(upsampler.name):", 31) + growthLine)
+        metrics.append(("two layers, \(inputName), \(upsampler.name)", growthLine))
       }
     }
     try PNG.writeGrid(Tensor.stack(growth).reshaped([growth.count, 1, 28, 28]), columns: 3, padding: 3, scale: 4,
@@ -251,6 +266,8 @@ struct Lesson04: ParsableCommand {
       let difference = optimized.maxAbsDifference(reference)
       let scale = reference.map(abs).max()
       print("\(name): max |optimized − reference| = \(Format.number(difference))  (entries up to \(Format.number(scale)))")
+      metrics.append(("twins, \(name.replacingOccurrences(of: "  ", with: " ").trimmingCharacters(in: .whitespaces)): "
+                      + "max |optimized − reference|", "\(Format.number(difference)) (entries up to \(Format.number(scale)))"))
       precondition(difference <= 1e-4 * scale + 1e-6,
                    "the transposed-convolution twins disagree on \(name) by \(difference): this is a bug, please report it")
     }
@@ -274,9 +291,49 @@ struct Lesson04: ParsableCommand {
     print("  reference (once):                \(Format.duration(referenceTraining))  \(Format.gflops(trainingFlops, referenceTraining)) GFLOP/s")
     print("  optimized (im2col + 2 GEMMs, \(threads)): \(Format.duration(trainingTime))  \(Format.gflops(trainingFlops, trainingTime)) GFLOP/s")
     print("  speed-up: \(Format.number(Float(referenceTraining / trainingTime)))×")
+    metrics += [
+      ("forward, reference (scatter loops, once)",
+       "\(Format.duration(forwardReferenceTime)), \(Format.gflops(forwardFlops, forwardReferenceTime)) GFLOP/s"),
+      ("forward, optimized (GEMM + col2im)", "\(Format.duration(forwardTime)), \(Format.gflops(forwardFlops, forwardTime)) GFLOP/s"),
+      ("forward, speed-up", "\(Format.number(Float(forwardReferenceTime / forwardTime)))×"),
+      ("forward + backward, reference (once)",
+       "\(Format.duration(referenceTraining)), \(Format.gflops(trainingFlops, referenceTraining)) GFLOP/s"),
+      ("forward + backward, optimized (im2col + 2 GEMMs)",
+       "\(Format.duration(trainingTime)), \(Format.gflops(trainingFlops, trainingTime)) GFLOP/s"),
+      ("forward + backward, speed-up", "\(Format.number(Float(referenceTraining / trainingTime)))×"),
+    ]
+
+    // The run's page: what was run, the numbers, the pictures ----------------------------
+    var report = RunReport(run: run, title: "Lesson 04 — Transposed convolution: upsampling with \"deconv\"",
+                           seed: options.seed, started: startDate)
+    report.settings = [("seed", String(options.seed)), ("threads", String(Parallel.threadCount)),
+                       ("batch", String(batch))]
+    report.dataset = data.description
+    report.metrics = metrics
+    report.addFigure("stamps.png", caption: "Transposed convolution, stride 2, padding 0, of a 2×2 input x with a 3×3 "
+                     + "\"L\" kernel w. Top row: x, w, then the stamp of pixel (0,0), (0,1), (1,0), (1,1) alone, each a copy "
+                     + "of w scaled by its pixel, placed at (2i, 2j) (red frame). Bottom row: the running sum after 1, 2, 3 "
+                     + "and 4 stamps. Where two frames overlap (row 2, column 2) the stamps add: that is the brightest pixel. "
+                     + "Brightness √(value / \(Format.number(strip.final.max()))), the same in every cell.")
+    report.addFigure("overlap.png", caption: "How many stamps land on each pixel of a 14×14 output (all-ones 7×7 input, "
+                     + "all-ones kernel), left to right: k2 s2, k3 s2 p1 op1, k4 s2 p1, resize ×2 + conv k3 p1, each divided "
+                     + "by its own maximum (4 stamps = white, 2 = mid-grey, 1 = dark). k3 s2 gives the 1-2-4 checkerboard; "
+                     + "k4 s2 and resize + conv are uniform. The darker rims are the padding, not overlap.")
+    report.addFigure("checkerboard.png", caption: "A row per input ("
+                     + rows.map(\.0).joined(separator: "; ") + "), 6 columns: original 28×28, average-pooled to 14×14, "
+                     + "then upsampled back by k2 s2, k3 s2, k4 s2 and resize + conv, each divided by its own maximum. "
+                     + "Box kernels: only k3 s2 shows the grid. Random kernels: every convT shows a period-2 texture, "
+                     + "even k4 s2; resize + conv stays near 0 whatever its kernel (strengths in the results).")
+    report.addFigure("two-layers.png", caption: "Two layers deep, as in the DCGAN generator: a row each for one pixel and "
+                     + "all ones through k4 s2 p1 and k3 s2 p1 op1 (box kernels); columns: the 7×7 input, after one layer "
+                     + "(14×14), after two (28×28), each divided by its own maximum. One pixel paints a smooth 10×10 hill "
+                     + "(k4) or a gridded 7×7 patch (k3); on flat input k3's checkerboard becomes a plaid of 1…9, k4 stays flat.")
+    report.wallTime = Timing.now() - started
+    let reportPath = try report.write()
 
     Console.section("Done in \(Format.duration(Timing.now() - started))")
     print("pictures in \(run.path)/: stamps.png, overlap.png, checkerboard.png, two-layers.png")
+    print("open \(reportPath)")
   }
 }
 
