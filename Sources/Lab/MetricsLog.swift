@@ -69,7 +69,7 @@ public final class MetricsLog {
     fields.append("\"wall_time\":\(number(wallTime))")
     for (name, value) in values {
       precondition(!reservedNames.contains(name), "MetricsLog: '\(name)' is reserved for the line itself; choose another name")
-      fields.append("\(jsonString(name)):\(number(value))")
+      fields.append("\(JSONText.string(name)):\(number(value))")
     }
     return "{" + fields.joined(separator: ",") + "}"
   }
@@ -77,26 +77,5 @@ public final class MetricsLog {
   /// A JSON number in Swift's shortest round-trip form, or `null` for NaN and ±∞.
   public static func number(_ value: Double) -> String {
     value.isFinite ? "\(value)" : "null"
-  }
-
-  /// A JSON string literal: quotes, backslashes and control characters escaped.
-  static func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          out += String(format: "\\u%04x", scalar.value)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
   }
 }

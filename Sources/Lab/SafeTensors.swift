@@ -71,14 +71,14 @@ public enum SafeTensors {
     var header = "{"
     var entries = [String]()
     if !metadata.isEmpty {
-      let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+      let pairs = metadata.keys.sorted().map { "\(JSONText.string($0)):\(JSONText.string(metadata[$0]!))" }
       entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
     }
     var offset = 0
     for (name, tensor) in tensors {
       let end = offset + 4 * tensor.count
       let shape = tensor.shape.map(String.init).joined(separator: ",")
-      entries.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+      entries.append("\(JSONText.string(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
       offset = end
     }
     header += entries.joined(separator: ",") + "}"
@@ -95,26 +95,6 @@ public enum SafeTensors {
       }
     }
     return bytes
-  }
-
-  /// `text` as a JSON string literal: quotes, backslashes and control characters
-  /// escaped, everything else as UTF-8.
-  static func jsonString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      case "\r": result += "\\r"
-      case "\t": result += "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: result.unicodeScalars.append(scalar)
-      }
-    }
-    return result + "\""
   }
 
   // MARK: Reading
@@ -325,7 +305,7 @@ enum JSONValue: Decodable, CustomStringConvertible {
     case let .bool(value): "\(value)"
     case let .integer(value): "\(value)"
     case let .number(value): "\(value)"
-    case let .string(value): SafeTensors.jsonString(value)
+    case let .string(value): JSONText.string(value)
     case let .array(values): "[" + values.map(\.description).joined(separator: ",") + "]"
     case .object: "an object"
     }
