@@ -7,9 +7,11 @@
 //   MatMul                     GEMM twins: reference triple loop · packed SIMD GEMM
 //   ImageIO                    PNG read/write (libpng), image grids
 //   Datasets                   IDX reader, Fashion-MNIST lookup, batching, 2-D toy sets
-//   Lab                        lesson flags, run folders, progress
+//   Lab                        lesson flags, run folders, progress, reports, checkpoints
 //   Convolution                conv twins: direct loops · im2col + GEMM (forward and backward)
 //   TransposedConvolution      deconv twins: scatter-add · GEMM + col2im
+//   NN                         layers with explicit backward, initialisers, losses, SGD/Adam
+//   Reparameterization         VAE sampling twins: per element + Monte-Carlo KL · vectorized + closed form
 //   GenLab                     umbrella module re-exporting all of the above
 import PackageDescription
 
@@ -42,7 +44,7 @@ func lesson(_ folder: String) -> Target {
     swiftSettings: fast)
 }
 
-let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution"].map(lesson)
+let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution", "05-VAE"].map(lesson)
 
 let package = Package(
   name: "GenLab",
@@ -62,11 +64,14 @@ let package = Package(
     module("MatMul", ["Core", "CPUFeatures"]),
     module("ImageIO", ["Core", "CPNG"]),
     module("Datasets", ["Core", "CZlib"]),
-    module("Lab", ["Core", argumentParser]),
     module("Convolution", ["Core", "MatMul"]),
     module("TransposedConvolution", ["Core", "MatMul", "Convolution"]),
+    module("NN", ["Core", "MatMul", "Convolution", "TransposedConvolution"]),
+    module("Reparameterization", ["Core"]),
+    module("Lab", ["Core", "NN", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
-                                           "Convolution", "TransposedConvolution"], swiftSettings: fast),
+                                           "Convolution", "TransposedConvolution", "NN",
+                                           "Reparameterization"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
@@ -77,9 +82,11 @@ let package = Package(
     .testTarget(name: "MatMulTests", dependencies: ["MatMul", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-    .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "NN", "TestSupport"]),
     .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "TestSupport"]),
     .testTarget(name: "TransposedConvolutionTests", dependencies: ["TransposedConvolution", "Convolution", "TestSupport"]),
+    .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+    .testTarget(name: "ReparameterizationTests", dependencies: ["Reparameterization", "TestSupport"]),
   ] + lessons,
   swiftLanguageModes: [.v5]
 )

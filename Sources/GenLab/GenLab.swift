@@ -6,3 +6,5 @@
 @_exported import MatMul
 @_exported import Convolution
 @_exported import TransposedConvolution
+@_exported import NN
+@_exported import Reparameterization

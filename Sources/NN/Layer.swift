@@ -1,0 +1,106 @@
+import Core
+
+/// A trained tensor and the gradient of the loss with respect to it.
+///
+/// Layers own their parameters; optimizers and checkpoints reach them by name
+/// through `Layer.parameters`, and because `Parameter` is a class, an optimizer's
+/// update is seen by the layer at once.
+public final class Parameter {
+  /// The current value θ.
+  public var value: Tensor
+  /// dL/dθ, accumulated by `backward` (+=) until `zeroGradient()`.
+  public var gradient: Tensor
+
+  public init(_ value: Tensor) {
+    self.value = value
+    self.gradient = Tensor(zeros: value.shape)
+  }
+
+  /// Sets the gradient to zero (keeping its storage).
+  public func zeroGradient() {
+    gradient.withUnsafeMutableBufferPointer { buffer in
+      buffer.update(repeating: 0)
+    }
+  }
+}
+
+/// State that a layer keeps but does not train, such as BatchNorm's running
+/// mean and variance. It is saved in checkpoints next to the parameters.
+public final class Buffer {
+  public var value: Tensor
+  public init(_ value: Tensor) { self.value = value }
+}
+
+/// A layer with its backward pass written out, as in a textbook (no autodiff).
+///
+/// - `forward(_:training:)` computes y = f(x; θ) and keeps what backward needs
+///   (its input, a mask, normalised values, ...). `training` switches layers that
+///   behave differently at evaluation time (BatchNorm).
+/// - `backward(_:)` takes dL/dy for the most recent forward, **adds** dL/dθ to
+///   each parameter's gradient, and returns dL/dx. Call it once per forward.
+/// - `parameters` and `buffers` list the layer's tensors by name, in a fixed
+///   order, with PyTorch's names (`weight`, `bias`, `running_mean`, ...), so an
+///   optimizer can walk them and a checkpoint can store them.
+///
+/// The first axis of every input is the batch.
+public protocol Layer: AnyObject {
+  func forward(_ input: Tensor, training: Bool) -> Tensor
+  func backward(_ outputGradient: Tensor) -> Tensor
+  var parameters: [(name: String, parameter: Parameter)] { get }
+  var buffers: [(name: String, buffer: Buffer)] { get }
+}
+
+extension Layer {
+  public var parameters: [(name: String, parameter: Parameter)] { [] }
+  public var buffers: [(name: String, buffer: Buffer)] { [] }
+
+  /// Zeroes every parameter's gradient (PyTorch's `zero_grad`).
+  public func zeroGradients() {
+    for (_, parameter) in parameters { parameter.zeroGradient() }
+  }
+
+  /// The number of trained numbers in the layer.
+  public var parameterCount: Int {
+    parameters.reduce(0) { $0 + $1.parameter.value.count }
+  }
+}
+
+/// Layers applied one after another: y = f_k(… f_2(f_1(x))). Backward runs them
+/// in reverse, each turning dL/d(its output) into dL/d(its input) — the chain rule.
+///
+/// Names are prefixed with the layer's position, as in PyTorch: `0.weight`, `2.bias`.
+public final class Sequential: Layer {
+  public private(set) var layers: [any Layer]
+
+  public init(_ layers: [any Layer]) {
+    self.layers = layers
+  }
+
+  public convenience init(_ layers: any Layer...) {
+    self.init(layers)
+  }
+
+  public func forward(_ input: Tensor, training: Bool) -> Tensor {
+    var x = input
+    for layer in layers { x = layer.forward(x, training: training) }
+    return x
+  }
+
+  public func backward(_ outputGradient: Tensor) -> Tensor {
+    var gradient = outputGradient
+    for layer in layers.reversed() { gradient = layer.backward(gradient) }
+    return gradient
+  }
+
+  public var parameters: [(name: String, parameter: Parameter)] {
+    layers.enumerated().flatMap { index, layer in
+      layer.parameters.map { (name: "\(index).\($0.name)", parameter: $0.parameter) }
+    }
+  }
+
+  public var buffers: [(name: String, buffer: Buffer)] {
+    layers.enumerated().flatMap { index, layer in
+      layer.buffers.map { (name: "\(index).\($0.name)", buffer: $0.buffer) }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+import Reparameterization
+import Testing
