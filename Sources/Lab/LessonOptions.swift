@@ -5,6 +5,12 @@ import Foundation
 /// The flags every lesson shares, in the spirit of PyTorch's examples. A lesson
 /// embeds them with `@OptionGroup var options: LessonOptions`, then calls
 /// `options.apply()` to set the thread count.
+///
+/// The training flags (`--epochs`, `--steps`, `--batch-size`, `--lr`, `--every`)
+/// are optional: `nil` means "the lesson's default" (each lesson lists its
+/// defaults in its `--help` and README), and on `--resume` the value stored in the
+/// checkpoint. A lesson that does not train rejects them with
+/// `rejectTrainingFlags(lesson:)` rather than ignoring them silently.
 public struct LessonOptions: ParsableArguments, Sendable {
   @Option(help: "Seed for every random choice: initialisation, batches, noise, samples. Same seed, same pictures.")
   public var seed: UInt64 = 0
@@ -23,6 +29,31 @@ public struct LessonOptions: ParsableArguments, Sendable {
   @Option(help: ArgumentHelp("Where run folders go: <out>/<lesson>/<timestamp>/.", valueName: "dir"))
   public var out: String = "runs"
 
+  @Option(help: ArgumentHelp("Passes over the training set (default: the lesson's; see its README).", valueName: "n"))
+  public var epochs: Int?
+
+  @Option(help: ArgumentHelp("Optimizer steps, for lessons that count steps rather than epochs (default: the lesson's).",
+                             valueName: "n"))
+  public var steps: Int?
+
+  @Option(help: ArgumentHelp("Examples per optimizer step (default: the lesson's).", valueName: "n"))
+  public var batchSize: Int?
+
+  @Option(help: ArgumentHelp("Learning rate of the optimizer (default: the lesson's).", valueName: "rate"))
+  public var lr: Float?
+
+  @Option(help: ArgumentHelp("Snapshot samples and write a checkpoint every n epochs (or steps, in step-counting lessons).",
+                             valueName: "n"))
+  public var every: Int?
+
+  @Option(help: ArgumentHelp("Continue training from a checkpoint (a checkpoint.safetensors in an earlier run folder). "
+                             + "The result is bit-identical to an unbroken run.", valueName: "path"))
+  public var resume: String?
+
+  @Option(help: ArgumentHelp("Samples written to samples.safetensors (N×C×H×W, values in [0, 1]) for evaluation with your own tools.",
+                             valueName: "n"))
+  public var numSamples: Int = 1000
+
   public init() {}
 
   public mutating func validate() throws {
@@ -32,11 +63,61 @@ public struct LessonOptions: ParsableArguments, Sendable {
     if let data, data.isEmpty {
       throw ValidationError("--data needs a folder path")
     }
+    if out.isEmpty {
+      throw ValidationError("--out needs a folder path")
+    }
+    for (flag, value) in [("--epochs", epochs), ("--steps", steps), ("--batch-size", batchSize), ("--every", every)] {
+      if let value, value < 1 {
+        throw ValidationError("\(flag) must be at least 1, got \(value)")
+      }
+    }
+    if epochs != nil && steps != nil {
+      throw ValidationError("give --epochs or --steps, not both")
+    }
+    if let lr, !(lr.isFinite && lr > 0) {
+      throw ValidationError("--lr must be a positive number, got \(lr) (typical values: 1e-3 for Adam, 2e-4 for GANs)")
+    }
+    if let resume, resume.isEmpty {
+      throw ValidationError("--resume needs the path of a checkpoint.safetensors")
+    }
+    if numSamples < 1 {
+      throw ValidationError("--num-samples must be at least 1, got \(numSamples)")
+    }
   }
 
   /// Sets the process-wide thread count from `--threads` (if given).
   public func apply() {
     if let threads { Parallel.threadCount = threads }
+  }
+
+  /// The training flags given on the command line, by name.
+  public var givenTrainingFlags: [String] {
+    var given: [String] = []
+    if epochs != nil { given.append("--epochs") }
+    if steps != nil { given.append("--steps") }
+    if batchSize != nil { given.append("--batch-size") }
+    if lr != nil { given.append("--lr") }
+    if every != nil { given.append("--every") }
+    if resume != nil { given.append("--resume") }
+    return given
+  }
+
+  /// For lessons that train nothing: a training flag is an error, not silently ignored.
+  public func rejectTrainingFlags(lesson: String) throws {
+    let given = givenTrainingFlags
+    if !given.isEmpty {
+      throw ValidationError("\(lesson) trains no model, so \(given.joined(separator: ", ")) "
+                            + "\(given.count == 1 ? "does" : "do") not apply here")
+    }
+  }
+
+  /// For lessons that count epochs: `--steps` is an error (and the other way round).
+  public func rejectSteps(lesson: String) throws {
+    if steps != nil { throw ValidationError("\(lesson) counts epochs: use --epochs instead of --steps") }
+  }
+
+  public func rejectEpochs(lesson: String) throws {
+    if epochs != nil { throw ValidationError("\(lesson) counts steps: use --steps instead of --epochs") }
   }
 }
 
