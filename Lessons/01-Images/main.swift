@@ -20,15 +20,12 @@ struct Lesson01: ParsableCommand {
   @Option(help: "Images used for the pixel-covariance product that checks and times the GEMM twins.")
   var gemmImages: Int = 2048
 
-  @Option(help: "Samples drawn from each independent-pixel model.")
-  var numSamples: Int = 100
-
   mutating func validate() throws {
     if gemmImages < 2 { throw ValidationError("--gemm-images must be at least 2, got \(gemmImages)") }
-    if numSamples < 1 { throw ValidationError("--num-samples must be at least 1, got \(numSamples)") }
   }
 
   mutating func run() throws {
+    try options.rejectTrainingFlags(lesson: "lesson01-images")
     options.apply()
     let started = Timing.now()
     let startDate = Date()
@@ -84,14 +81,18 @@ struct Lesson01: ParsableCommand {
     try metricsLog.log(step: 0, ["nll_bernoulli_nats": bernoulliNLL, "nll_categorical_nats": categoricalNLL,
                                  "nll_mixture_nats": mixtureNLL])
 
-    let bernoulliSamples = bernoulli.sample(numSamples, using: &rng)
-    let categoricalSamples = categorical.sample(numSamples, using: &rng)
-    let mixtureSamples = mixture.sample(numSamples, using: &rng)
+    let gridCount = min(100, options.numSamples)
+    let bernoulliSamples = bernoulli.sample(gridCount, using: &rng)
+    let categoricalSamples = categorical.sample(gridCount, using: &rng)
+    let mixtureSamples = mixture.sample(options.numSamples, using: &rng)
     try PNG.writeGrid(bernoulliSamples, columns: 10, scale: 2, to: run.file("samples-bernoulli.png"))
     try PNG.writeGrid(categoricalSamples, columns: 10, scale: 2, to: run.file("samples-categorical.png"))
-    try PNG.writeGrid(mixtureSamples, columns: 10, scale: 2, to: run.file("samples-mixture.png"))
+    try PNG.writeGrid(mixtureSamples.slice(0..<gridCount), columns: 10, scale: 2, to: run.file("samples-mixture.png"))
     print("wrote samples-bernoulli.png, samples-categorical.png, samples-mixture.png:")
     print("each pixel is right on its own, but the pixels do not agree with each other: noise, not clothes.")
+    try run.writeSamples(mixtureSamples, model: "mixture of 10 per-class categoricals", seed: options.seed)
+    print("wrote \(RunFolder.samplesFile): \(Format.count(options.numSamples)) samples of the mixture "
+          + "(tensor 'samples', \(mixtureSamples.shape), values in [0, 1]; --num-samples to change)")
 
     // 3. Images are matrices: the GEMM twins ------------------------------------------
     Console.section("3. A batch of images is a matrix: the pixel covariance Σ = Xcᵀ·Xc / (N − 1)")
@@ -129,7 +130,7 @@ struct Lesson01: ParsableCommand {
     var report = RunReport(run: run, title: "Lesson 01 — Images, and the simplest generative model",
                            seed: options.seed, started: startDate)
     report.settings = [("seed", String(options.seed)), ("threads", String(Parallel.threadCount)),
-                       ("gemm-images", String(gemmImages)), ("num-samples", String(numSamples))]
+                       ("gemm-images", String(gemmImages)), ("num-samples", String(options.numSamples))]
     report.dataset = data.description
     func nllLine(_ nats: Double) -> String {
       String(format: "%.1f nats/image = %.3f bits/pixel", nats, nats / (Double(dims) * log(2)))
@@ -146,12 +147,14 @@ struct Lesson01: ParsableCommand {
     report.addFigure("examples.png", caption: "Ten training examples of each class, a row per class.")
     report.addFigure("class-means.png", caption: "The mean image of each class.")
     let noise = "Each pixel is right on its own, but the pixels do not agree with each other: noise, not clothes."
-    report.addFigure("samples-bernoulli.png", caption: "\(numSamples) samples of the Bernoulli model (binarized at 0.5). " + noise)
-    report.addFigure("samples-categorical.png", caption: "\(numSamples) samples of the 256-level categorical model. " + noise)
-    report.addFigure("samples-mixture.png", caption: "\(numSamples) samples of the mixture of 10 per-class categoricals. " + noise)
+    report.addFigure("samples-bernoulli.png", caption: "\(gridCount) samples of the Bernoulli model (binarized at 0.5). " + noise)
+    report.addFigure("samples-categorical.png", caption: "\(gridCount) samples of the 256-level categorical model. " + noise)
+    report.addFigure("samples-mixture.png", caption: "\(gridCount) samples of the mixture of 10 per-class categoricals. " + noise)
     report.addFigure("pixel-correlations.png", caption: "How five pixels (black dots) correlate with every other pixel "
                      + "(red +1, white 0, blue −1): pixels move together, which an independent model cannot express.")
     report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
+    report.addLink(RunFolder.samplesFile, text: "\(Format.count(options.numSamples)) samples of the mixture model "
+                   + "(safetensors, tensor 'samples', N×1×28×28 in [0, 1])")
     report.wallTime = Timing.now() - started
     metricsLog.close()
     let reportPath = try report.write()

@@ -27,6 +27,7 @@ struct Lesson02: ParsableCommand {
   }
 
   mutating func run() throws {
+    try options.rejectTrainingFlags(lesson: "lesson02-convolution")
     options.apply()
     let started = Timing.now()
     let startDate = Date()

@@ -31,6 +31,7 @@ struct Lesson03: ParsableCommand {
   }
 
   mutating func run() throws {
+    try options.rejectTrainingFlags(lesson: "lesson03-im2col")
     options.apply()
     let started = Timing.now()
     let startDate = Date()

@@ -27,6 +27,7 @@ struct Lesson04: ParsableCommand {
   }
 
   mutating func run() throws {
+    try options.rejectTrainingFlags(lesson: "lesson04-transposedconvolution")
     options.apply()
     let started = Timing.now()
     let startDate = Date()

@@ -57,6 +57,52 @@ public final class MetricsLog {
   }
 
   /// Closes the file (idempotent); later `log` calls throw.
+  /// One line of a metrics log read back: its step, its numeric fields (null → NaN),
+  /// and the line itself.
+  public struct Entry: Sendable {
+    public var step: Int
+    public var values: [String: Double]
+    public var line: String
+  }
+
+  /// Reads the metrics log at `path` (for a resumed run, which carries the earlier
+  /// run's lines over). Lines that are not JSON objects with a `step` are an error
+  /// naming the file and the line number.
+  public static func read(path: String) throws -> [Entry] {
+    let text: String
+    do {
+      text = String(decoding: try Files.read(path), as: UTF8.self)
+    } catch let .cannotRead(reason), let .cannotWrite(reason) {
+      throw RunReportError.cannotRead(path: path, reason: reason)
+    }
+    var entries: [Entry] = []
+    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+      guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let step = (object["step"] as? NSNumber)?.intValue else {
+        throw RunReportError.cannotRead(path: path, reason: "line \(number + 1) is not a metrics record with a step")
+      }
+      var values: [String: Double] = [:]
+      for (key, value) in object {
+        if let number = value as? NSNumber { values[key] = number.doubleValue }
+        else if value is NSNull { values[key] = .nan }
+      }
+      entries.append(Entry(step: step, values: values, line: String(line)))
+    }
+    return entries
+  }
+
+  /// Appends lines read from an earlier log unchanged (a resumed run's history).
+  public func append(_ entries: [Entry]) throws(RunReportError) {
+    guard let file else { throw .cannotWrite(path: path, reason: "the log was closed") }
+    for entry in entries {
+      let bytes = Array((entry.line + "\n").utf8)
+      if fwrite(bytes, 1, bytes.count, file) != bytes.count {
+        throw .cannotWrite(path: path, reason: Files.systemReason(errno))
+      }
+    }
+    if fflush(file) != 0 { throw .cannotWrite(path: path, reason: Files.systemReason(errno)) }
+  }
+
   public func close() {
     if let file { fclose(file) }
     file = nil

@@ -324,6 +324,8 @@ public enum RunReportError: Error, CustomStringConvertible, Equatable {
   /// A figure that `<img>` cannot show (not PNG, GIF or SVG).
   case unsupportedFigure(file: String, run: String)
   case cannotWrite(path: String, reason: String)
+  /// An earlier run's file (a resumed run's metrics log) cannot be read back.
+  case cannotRead(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -335,6 +337,8 @@ public enum RunReportError: Error, CustomStringConvertible, Equatable {
       return "run report: \(file) in \(run) is not a PNG, GIF or SVG figure (use addLink for other files)"
     case let .cannotWrite(path, reason):
       return "cannot write \(path): \(reason)"
+    case let .cannotRead(path, reason):
+      return "cannot read \(path): \(reason)"
     }
   }
 }
