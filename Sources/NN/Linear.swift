@@ -1,0 +1,104 @@
+import Core
+import MatMul
+
+/// A fully connected (dense, affine) layer, PyTorch's `nn.Linear`.
+///
+///     forward:   y = x·Wᵀ + b              y[n,o] = b[o] + Σ_i x[n,i]·W[o,i]
+///     backward:  dL/dW += dyᵀ·x            dW[o,i] += Σ_n dy[n,o]·x[n,i]
+///                dL/db += Σ_n dy[n,·]      (column sums of dy)
+///                dL/dx  = dy·W             dx[n,i] = Σ_o dy[n,o]·W[o,i]
+///
+/// Shapes: x [N, in], W [out, in] (PyTorch's layout, so checkpoints map one to one),
+/// b [out], y and dy [N, out], dx [N, in].
+///
+/// Each of the three products is one call of the packed GEMM (`MatMul.gemm`), which
+/// reads W and dy transposed in place and writes straight into the output or, with
+/// β = 1, adds into the gradient's own buffer: no intermediate tensors. The bias is
+/// written into y's rows first and the GEMM adds x·Wᵀ onto it.
+public final class Linear: Layer {
+  public let weight: Parameter
+  public let bias: Parameter?
+  public let inputSize: Int
+  public let outputSize: Int
+  /// x of the most recent forward (shared with the caller's tensor, not copied).
+  private var input: Tensor?
+
+  /// A layer mapping `inputSize` features to `outputSize`, its weight and bias drawn
+  /// by `initializer` with fanIn = `inputSize`, fanOut = `outputSize`.
+  public init(inputSize: Int, outputSize: Int, bias: Bool = true,
+              initializer: Initializer = .pytorchDefault, rng: inout RNG) {
+    precondition(inputSize >= 1 && outputSize >= 1,
+                 "Linear: sizes must be ≥ 1, got \(inputSize) → \(outputSize)")
+    self.inputSize = inputSize
+    self.outputSize = outputSize
+    weight = Parameter(initializer.weight(shape: [outputSize, inputSize], fanIn: inputSize,
+                                          fanOut: outputSize, rng: &rng))
+    self.bias = bias ? Parameter(initializer.bias(count: outputSize, fanIn: inputSize, rng: &rng)) : nil
+  }
+
+  /// y = x·Wᵀ + b. x [N, in] → y [N, out].
+  public func forward(_ input: Tensor, training: Bool) -> Tensor {
+    precondition(input.rank == 2 && input.shape[1] == inputSize,
+                 "Linear: input has \(input.rank == 2 ? "\(input.shape[1]) features" : "rank \(input.rank)"), "
+                 + "the layer expects \(inputSize) (input shape \(input.shape), want [N, \(inputSize)])")
+    self.input = input
+    let (batch, inputSize, outputSize) = (input.shape[0], self.inputSize, self.outputSize)
+    let output = [Float](unsafeUninitializedCapacity: batch * outputSize) { y, initialized in
+      if let bias {
+        bias.value.withUnsafeBufferPointer { b in
+          for n in 0..<batch {
+            for o in 0..<outputSize { y[n * outputSize + o] = b[o] }
+          }
+        }
+      }
+      input.withUnsafeBufferPointer { x in
+        weight.value.withUnsafeBufferPointer { w in
+          // With β = 0 (no bias) the GEMM never reads y's uninitialised memory.
+          MatMul.gemm(transposeA: false, transposeB: true, m: batch, n: outputSize, k: inputSize,
+                      alpha: 1, a: x, lda: inputSize, b: w, ldb: inputSize,
+                      beta: bias == nil ? 0 : 1, c: y, ldc: outputSize)
+        }
+      }
+      initialized = batch * outputSize
+    }
+    return Tensor(shape: [batch, outputSize], data: output)
+  }
+
+  /// Adds dL/dW = dyᵀ·x and dL/db = Σ_n dy to the gradients; returns dL/dx = dy·W.
+  public func backward(_ outputGradient: Tensor) -> Tensor {
+    guard let input else { preconditionFailure("Linear: backward called before forward") }
+    let (batch, inputSize, outputSize) = (input.shape[0], self.inputSize, self.outputSize)
+    precondition(outputGradient.shape == [batch, outputSize],
+                 "Linear: output gradient has shape \(outputGradient.shape), the forward output was [\(batch), \(outputSize)]")
+    outputGradient.withUnsafeBufferPointer { dy in
+      input.withUnsafeBufferPointer { x in
+        weight.gradient.withUnsafeMutableBufferPointer { dw in
+          MatMul.gemm(transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
+                      alpha: 1, a: dy, lda: outputSize, b: x, ldb: inputSize,
+                      beta: 1, c: dw, ldc: inputSize)
+        }
+      }
+      bias?.gradient.withUnsafeMutableBufferPointer { db in
+        for n in 0..<batch {
+          for o in 0..<outputSize { db[o] += dy[n * outputSize + o] }
+        }
+      }
+    }
+    let inputGradient = [Float](unsafeUninitializedCapacity: batch * inputSize) { dx, initialized in
+      outputGradient.withUnsafeBufferPointer { dy in
+        weight.value.withUnsafeBufferPointer { w in
+          MatMul.gemm(transposeA: false, transposeB: false, m: batch, n: inputSize, k: outputSize,
+                      alpha: 1, a: dy, lda: outputSize, b: w, ldb: inputSize,
+                      beta: 0, c: dx, ldc: inputSize)
+        }
+      }
+      initialized = batch * inputSize
+    }
+    return Tensor(shape: [batch, inputSize], data: inputGradient)
+  }
+
+  public var parameters: [(name: String, parameter: Parameter)] {
+    if let bias { return [("weight", weight), ("bias", bias)] }
+    return [("weight", weight)]
+  }
+}

@@ -1,0 +1,140 @@
+import Core
+import Foundation
+
+/// How per-element losses ℓᵢ are combined into one number.
+///
+/// - `mean`: (1/count) Σᵢ ℓᵢ over every element (PyTorch's `reduction='mean'`).
+/// - `sum`: Σᵢ ℓᵢ.
+/// - `batchMean`: (1/N) Σᵢ ℓᵢ with N the first dimension, the loss per example
+///   (a VAE's reconstruction term summed over pixels, averaged over the batch).
+///
+/// For `softmaxCrossEntropy` there is one loss per row, so `mean` and `batchMean` agree.
+public enum Reduction: Sendable {
+  case mean, sum, batchMean
+
+  /// The factor the summed loss (and each gradient element) is multiplied by.
+  func scale(count: Int, batch: Int) -> Double {
+    switch self {
+    case .mean: return 1 / Double(max(count, 1))
+    case .sum: return 1
+    case .batchMean: return 1 / Double(max(batch, 1))
+    }
+  }
+}
+
+/// A loss and its gradient with respect to the loss function's input.
+public struct LossValue {
+  /// The reduced loss, accumulated in Double.
+  public var value: Double
+  /// dLoss/dInput, the same shape as the input (predictions or logits): what the
+  /// last layer's `backward` takes.
+  public var gradient: Tensor
+
+  public init(value: Double, gradient: Tensor) {
+    self.value = value
+    self.gradient = gradient
+  }
+}
+
+/// Loss functions with their gradients, each computed in one pass over the elements.
+/// Sums run in Double in index order, so values do not depend on threads.
+public enum Losses {
+  /// Squared error.
+  ///
+  ///     ℓᵢ = (pᵢ − tᵢ)²          dℓᵢ/dpᵢ = 2·(pᵢ − tᵢ)      (then × the reduction's scale)
+  ///
+  /// `prediction` and `target` have the same shape, any rank.
+  public static func meanSquaredError(_ prediction: Tensor, _ target: Tensor,
+                                      reduction: Reduction = .mean) -> LossValue {
+    precondition(prediction.shape == target.shape,
+                 "Losses.meanSquaredError: prediction has shape \(prediction.shape), target \(target.shape)")
+    let scale = reduction.scale(count: prediction.count, batch: prediction.shape.first ?? 1)
+    let gradientScale = Float(2 * scale)
+    var total = 0.0
+    let gradient = Tensor(filling: prediction.shape) { g in
+      prediction.withUnsafeBufferPointer { p in
+        target.withUnsafeBufferPointer { t in
+          for i in 0..<p.count {
+            let difference = p[i] - t[i]
+            total += Double(difference) * Double(difference)
+            g[i] = gradientScale * difference
+          }
+        }
+      }
+    }
+    return LossValue(value: total * scale, gradient: gradient)
+  }
+
+  /// Binary cross-entropy of targets y ∈ [0, 1] given logits l (σ(l) the predicted
+  /// probability), without forming σ(l):
+  ///
+  ///     ℓ = −[y·log σ(l) + (1 − y)·log(1 − σ(l))] = max(l, 0) − l·y + log(1 + e^(−|l|))
+  ///     dℓ/dl = σ(l) − y                                    (then × the reduction's scale)
+  ///
+  /// Stable for any logit: e^(−|l|) ≤ 1 never overflows, and log(1 + ·) is `log1p`,
+  /// exact when e^(−|l|) is tiny. The naive form takes log 0 = −∞ once σ(l) rounds
+  /// to 0 or 1 (|l| ≳ 17 in Float). σ(l) is formed from the same e = e^(−|l|):
+  /// 1/(1 + e) for l ≥ 0, e/(1 + e) for l < 0. Shapes of `logits` and `targets` match.
+  public static func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor,
+                                                  reduction: Reduction = .mean) -> LossValue {
+    precondition(logits.shape == targets.shape,
+                 "Losses.binaryCrossEntropyWithLogits: logits have shape \(logits.shape), targets \(targets.shape)")
+    let scale = reduction.scale(count: logits.count, batch: logits.shape.first ?? 1)
+    let gradientScale = Float(scale)
+    var total = 0.0
+    let gradient = Tensor(filling: logits.shape) { g in
+      logits.withUnsafeBufferPointer { l in
+        targets.withUnsafeBufferPointer { y in
+          for i in 0..<l.count {
+            let logit = l[i]
+            let e = exp(-abs(logit))
+            total += Double(max(logit, 0) - logit * y[i]) + Double(log1p(e))
+            let probability = logit >= 0 ? 1 / (1 + e) : e / (1 + e)
+            g[i] = gradientScale * (probability - y[i])
+          }
+        }
+      }
+    }
+    return LossValue(value: total * scale, gradient: gradient)
+  }
+
+  /// Cross-entropy of integer labels under a softmax over each row of logits.
+  ///
+  ///     log Zₙ = m + log Σ_k e^(l[n,k] − m),  m = max_k l[n,k]     (log-sum-exp, no overflow)
+  ///     ℓₙ = log Zₙ − l[n, yₙ]
+  ///     dℓₙ/dl[n,k] = softmax(lₙ)[k] − [k = yₙ] = e^(l[n,k] − log Zₙ) − onehot
+  ///
+  /// `logits` is [N, K]; `labels` holds N class indices in 0..<K. `mean` and
+  /// `batchMean` both divide by N (one loss per row).
+  public static func softmaxCrossEntropy(_ logits: Tensor, labels: [Int],
+                                         reduction: Reduction = .mean) -> LossValue {
+    precondition(logits.rank == 2,
+                 "Losses.softmaxCrossEntropy: logits must be [N, K], got shape \(logits.shape)")
+    let (batch, classes) = (logits.shape[0], logits.shape[1])
+    precondition(labels.count == batch,
+                 "Losses.softmaxCrossEntropy: \(labels.count) labels for logits of shape \(logits.shape)")
+    let scale = reduction.scale(count: batch, batch: batch)
+    let gradientScale = Float(scale)
+    var total = 0.0
+    let gradient = Tensor(filling: logits.shape) { g in
+      logits.withUnsafeBufferPointer { l in
+        for n in 0..<batch {
+          let label = labels[n]
+          precondition(label >= 0 && label < classes,
+                       "Losses.softmaxCrossEntropy: label \(label) of row \(n) is outside 0..<\(classes)")
+          let row = n * classes
+          var largest = -Float.infinity
+          for k in 0..<classes { largest = max(largest, l[row + k]) }
+          var sum: Float = 0
+          for k in 0..<classes { sum += exp(l[row + k] - largest) }
+          let logNormalizer = largest + log(sum)
+          total += Double(logNormalizer - l[row + label])
+          for k in 0..<classes {
+            g[row + k] = gradientScale * (exp(l[row + k] - logNormalizer) - (k == label ? 1 : 0))
+          }
+        }
+      }
+    }
+    return LossValue(value: total * scale, gradient: gradient)
+  }
+}

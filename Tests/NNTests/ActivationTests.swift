@@ -1,0 +1,43 @@
+import Core
+import NN
+import TestSupport
+import Testing
+
+@Suite struct ActivationTests {
+  @Test func valuesByHand() {
+    let x = Tensor(shape: [1, 5], data: [-2, -0.5, 0, 0.5, 3])
+    #expect(ReLU().forward(x, training: true).data == [0, 0, 0, 0.5, 3])
+    #expect(LeakyReLU(negativeSlope: 0.2).forward(x, training: true).data == [-0.4, -0.1, 0, 0.5, 3])
+    // tanh and σ at these points from Python's math module: math.tanh(v), 1/(1+math.exp(-v)).
+    expectClose(Tanh().forward(x, training: true).data,
+                [-0.9640275800758169, -0.46211715726000974, 0, 0.46211715726000974, 0.9950547536867305])
+    expectClose(Sigmoid().forward(x, training: true).data,
+                [0.11920292202211755, 0.3775406687981454, 0.5, 0.6224593312018546, 0.9525741268224334])
+  }
+
+  @Test func sigmoidSaturatesWithoutNaN() {
+    let x = Tensor(shape: [4], data: [-1e4, -100, 100, 1e4])
+    let sigmoid = Sigmoid()
+    #expect(sigmoid.forward(x, training: true).data == [0, 0, 1, 1])
+    #expect(sigmoid.backward(Tensor(shape: [4], repeating: 1)).data == [0, 0, 0, 0])
+    #expect(Tanh().forward(x, training: true).data == [-1, -1, 1, 1])
+  }
+
+  @Test(arguments: ["ReLU", "LeakyReLU", "Tanh", "Sigmoid"], [[3, 7], [2, 3, 4, 5]])
+  func backwardMatchesFiniteDifferences(name: String, shape: [Int]) {
+    var rng = RNG(seed: 11)
+    let layer: any Layer = switch name {
+    case "ReLU": ReLU()
+    case "LeakyReLU": LeakyReLU(negativeSlope: 0.2)
+    case "Tanh": Tanh()
+    default: Sigmoid()
+    }
+    checkGradients(layer, input: awayFromZero(shape, rng: &rng), "\(name) \(shape)")
+  }
+
+  @Test func activationsHaveNoParameters() {
+    for layer: any Layer in [ReLU(), LeakyReLU(), Tanh(), Sigmoid(), Flatten(), Reshape([4])] {
+      #expect(layer.parameters.isEmpty && layer.buffers.isEmpty)
+    }
+  }
+}
