@@ -180,14 +180,10 @@ public final class Adam: Optimizer {
             secondMoments[index].withUnsafeMutableBufferPointer { v in
               let (value, m, v) = (value, m, v)
               forEachOptimizerChunk(count) { range in
-                for i in range {
-                  let g = gradient[i]
-                  let mi = beta1 * m[i] + oneMinusBeta1 * g
-                  let vi = beta2 * v[i] + oneMinusBeta2 * (g * g)
-                  m[i] = mi
-                  v[i] = vi
-                  value[i] -= stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
-                }
+                adamUpdate(value: value.baseAddress! + range.lowerBound, gradient: gradient.baseAddress! + range.lowerBound,
+                           m: m.baseAddress! + range.lowerBound, v: v.baseAddress! + range.lowerBound,
+                           count: range.count, beta1: beta1, beta2: beta2, stepSize: stepSize,
+                           inverseRootCorrection2: inverseRootCorrection2, epsilon: epsilon)
               }
             }
           }
@@ -206,5 +202,25 @@ public final class Adam: Optimizer {
     let v = try loadStateTensors(tensors, prefix: "v.", parameters: parameters)
     firstMoments = m
     secondMoments = v
+  }
+}
+
+/// One Adam update of `count` elements, written as a plain counted loop over pointers so
+/// the compiler turns it into vector instructions (sqrt and division included); every lane
+/// does exactly this arithmetic, so the result does not depend on how the range was cut.
+@inline(never)
+func adamUpdate(value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+                m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
+                beta1: Float, beta2: Float, stepSize: Float, inverseRootCorrection2: Float, epsilon: Float) {
+  let (oneMinusBeta1, oneMinusBeta2) = (1 - beta1, 1 - beta2)
+  for i in 0..<count {
+    let g = gradient[i]
+    let mi = beta1 * m[i] + oneMinusBeta1 * g                  // m ← β1·m + (1 − β1)·g
+    let vi = beta2 * v[i] + oneMinusBeta2 * (g * g)            // v ← β2·v + (1 − β2)·g²
+    m[i] = mi
+    v[i] = vi
+    // v ≥ 0, so |v| = v; saying so lets the compiler use the vector sqrt instruction
+    // instead of libm's sqrtf (which must be ready to set errno for a negative input).
+    value[i] -= stepSize * mi / (abs(vi).squareRoot() * inverseRootCorrection2 + epsilon)
   }
 }
