@@ -169,7 +169,6 @@ public final class Adam: Optimizer {
     let stepSize = Float(Double(learningRate) / biasCorrection1)
     let inverseRootCorrection2 = Float(1 / biasCorrection2.squareRoot())
     let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
-    let (oneMinusBeta1, oneMinusBeta2) = (1 - beta1, 1 - beta2)
 
     for (index, (name, parameter)) in parameters.enumerated() {
       checkGradientShape("Adam", name, parameter)
