@@ -1,2 +1,0 @@
-import Reparameterization
-import Testing
