@@ -175,10 +175,10 @@ private let close = Tolerance(atol: 1e-6, rtol: 1e-6)
 /// Optimizer state round trips and thread counts. `Parallel.threadCount` is
 /// process-wide, so this suite runs its tests one at a time.
 @Suite(.serialized) struct ResumeOptimizerTests {
-  /// Two parameters, one big enough to be cut into several parallel chunks.
+  /// Two parameters, one (33 000 elements) big enough to be cut into two parallel chunks of 32 768.
   static func makeParameters() -> [(name: String, parameter: Parameter)] {
     var rng = RNG(seed: 7)
-    return [("0.weight", Parameter(Tensor.normal([250, 300], using: &rng))),
+    return [("0.weight", Parameter(Tensor.normal([110, 300], using: &rng))),
             ("0.bias", Parameter(Tensor.normal([300], using: &rng)))]
   }
 
