@@ -11,12 +11,12 @@ import Foundation
 /// Elements per chunk of the parallel update: 32 768 floats is 128 KiB per buffer, big
 /// enough that a chunk outweighs handing it to a thread, small enough that a 650k-parameter
 /// weight still splits into ~20 chunks. Fixed, so the split never depends on the machine.
-let optimizerChunkSize = 32_768
+private let optimizerChunkSize = 32_768
 
 /// Runs `body(range)` over `0..<count` in chunks of `optimizerChunkSize`, in parallel
 /// when there is more than one chunk.
 @inline(__always)
-func forEachOptimizerChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+private func forEachOptimizerChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
   let chunks = (count + optimizerChunkSize - 1) / optimizerChunkSize
   Parallel.forEach(chunks) { chunk in
     body((chunk * optimizerChunkSize)..<Swift.min(count, (chunk + 1) * optimizerChunkSize))
@@ -25,14 +25,14 @@ func forEachOptimizerChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
 
 /// Checks that a parameter's gradient has its value's shape (a layer that wrote a
 /// wrong-shaped gradient is a programmer error).
-func checkGradientShape(_ optimizer: String, _ name: String, _ parameter: Parameter) {
+private func checkGradientShape(_ optimizer: String, _ name: String, _ parameter: Parameter) {
   precondition(parameter.gradient.shape == parameter.value.shape,
                "\(optimizer): parameter \(name) has shape \(parameter.value.shape), its gradient \(parameter.gradient.shape)")
 }
 
 /// Restores one state tensor per parameter from `tensors` under `prefix + name`,
 /// checking names and shapes; throws on the first one that is missing or mis-shaped.
-func loadStateTensors(_ tensors: [String: Tensor], prefix: String,
+private func loadStateTensors(_ tensors: [String: Tensor], prefix: String,
                       parameters: [(name: String, parameter: Parameter)]) throws(OptimizerStateError) -> [Tensor] {
   var loaded = [Tensor]()
   loaded.reserveCapacity(parameters.count)
@@ -208,7 +208,7 @@ public final class Adam: Optimizer {
 /// the compiler turns it into vector instructions (sqrt and division included); every lane
 /// does exactly this arithmetic, so the result does not depend on how the range was cut.
 @inline(never)
-func adamUpdate(value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+private func adamUpdate(value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                 m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
                 beta1: Float, beta2: Float, stepSize: Float, inverseRootCorrection2: Float, epsilon: Float) {
   let (oneMinusBeta1, oneMinusBeta2) = (1 - beta1, 1 - beta2)
