@@ -11,7 +11,9 @@ import MatMul
 /// Shapes: x [N, in], W [out, in] (PyTorch's layout, so checkpoints map one to one),
 /// b [out], y and dy [N, out], dx [N, in].
 ///
-/// Each of the three products is one call of the packed GEMM (`MatMul.gemm`), which
+/// `implementation` picks the GEMM twin: `.reference` (`MatMul.gemmReference`, the triple
+/// loop) or `.optimized` (`MatMul.gemm`, packed SIMD panels; the default).
+/// Each of the three products is one call of the GEMM, which
 /// reads W and dy transposed in place and writes straight into the output or, with
 /// β = 1, adds into the gradient's own buffer: no intermediate tensors. The bias is
 /// written into y's rows first and the GEMM adds x·Wᵀ onto it.
@@ -20,17 +22,20 @@ public final class Linear: Layer {
   public let bias: Parameter?
   public let inputSize: Int
   public let outputSize: Int
+  /// Which GEMM twin runs the products: `.reference` or `.optimized`.
+  public var implementation: Implementation
   /// x of the most recent forward (shared with the caller's tensor, not copied).
   private var input: Tensor?
 
   /// A layer mapping `inputSize` features to `outputSize`, its weight and bias drawn
   /// by `initializer` with fanIn = `inputSize`, fanOut = `outputSize`.
-  public init(inputSize: Int, outputSize: Int, bias: Bool = true,
+  public init(inputSize: Int, outputSize: Int, bias: Bool = true, implementation: Implementation = .optimized,
               initializer: Initializer = .pytorchDefault, rng: inout RNG) {
     precondition(inputSize >= 1 && outputSize >= 1,
                  "Linear: sizes must be ≥ 1, got \(inputSize) → \(outputSize)")
     self.inputSize = inputSize
     self.outputSize = outputSize
+    self.implementation = implementation
     weight = Parameter(initializer.weight(shape: [outputSize, inputSize], fanIn: inputSize,
                                           fanOut: outputSize, rng: &rng))
     self.bias = bias ? Parameter(initializer.bias(count: outputSize, fanIn: inputSize, rng: &rng)) : nil
@@ -54,7 +59,7 @@ public final class Linear: Layer {
       input.withUnsafeBufferPointer { x in
         weight.value.withUnsafeBufferPointer { w in
           // With β = 0 (no bias) the GEMM never reads y's uninitialised memory.
-          MatMul.gemm(transposeA: false, transposeB: true, m: batch, n: outputSize, k: inputSize,
+          gemm(transposeA: false, transposeB: true, m: batch, n: outputSize, k: inputSize,
                       alpha: 1, a: x, lda: inputSize, b: w, ldb: inputSize,
                       beta: bias == nil ? 0 : 1, c: y, ldc: outputSize)
         }
@@ -73,7 +78,7 @@ public final class Linear: Layer {
     outputGradient.withUnsafeBufferPointer { dy in
       input.withUnsafeBufferPointer { x in
         weight.gradient.withUnsafeMutableBufferPointer { dw in
-          MatMul.gemm(transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
+          gemm(transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
                       alpha: 1, a: dy, lda: outputSize, b: x, ldb: inputSize,
                       beta: 1, c: dw, ldc: inputSize)
         }
@@ -87,7 +92,7 @@ public final class Linear: Layer {
     let inputGradient = [Float](unsafeUninitializedCapacity: batch * inputSize) { dx, initialized in
       outputGradient.withUnsafeBufferPointer { dy in
         weight.value.withUnsafeBufferPointer { w in
-          MatMul.gemm(transposeA: false, transposeB: false, m: batch, n: inputSize, k: outputSize,
+          gemm(transposeA: false, transposeB: false, m: batch, n: inputSize, k: outputSize,
                       alpha: 1, a: dy, lda: outputSize, b: w, ldb: inputSize,
                       beta: 0, c: dx, ldc: inputSize)
         }
@@ -95,6 +100,21 @@ public final class Linear: Layer {
       initialized = batch * inputSize
     }
     return Tensor(shape: [batch, inputSize], data: inputGradient)
+  }
+
+  /// C ← α·op(A)·op(B) + β·C by the twin `implementation` names.
+  private func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                    alpha: Float, a: UnsafeBufferPointer<Float>, lda: Int,
+                    b: UnsafeBufferPointer<Float>, ldb: Int,
+                    beta: Float, c: UnsafeMutableBufferPointer<Float>, ldc: Int) {
+    switch implementation {
+    case .reference:
+      MatMul.gemmReference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    case .optimized:
+      MatMul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
   }
 
   public var parameters: [(name: String, parameter: Parameter)] {

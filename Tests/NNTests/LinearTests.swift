@@ -23,16 +23,23 @@ import Testing
     var rng = RNG(seed: 1)
     let layer = Linear(inputSize: shape.inputs, outputSize: shape.outputs, bias: hasBias, rng: &rng)
     let x = Tensor.normal([shape.batch, shape.inputs], using: &rng)
-    expectClose(layer.forward(x, training: true), tripleLoop(x, layer.weight.value, layer.bias?.value),
-                .float32, "shape \(shape) bias \(hasBias)")
+    let expected = tripleLoop(x, layer.weight.value, layer.bias?.value)
+    for implementation in Implementation.allCases {
+      layer.implementation = implementation
+      expectClose(layer.forward(x, training: true), expected, .float32,
+                  "shape \(shape) bias \(hasBias) \(implementation)")
+    }
   }
 
   @Test(arguments: [(4, 6, 5), (1, 3, 2), (3, 9, 1)], [true, false])
   func backwardMatchesFiniteDifferences(shape: (batch: Int, inputs: Int, outputs: Int), hasBias: Bool) {
-    var rng = RNG(seed: 2)
-    let layer = Linear(inputSize: shape.inputs, outputSize: shape.outputs, bias: hasBias, rng: &rng)
-    let x = Tensor.normal([shape.batch, shape.inputs], using: &rng)
-    checkGradients(layer, input: x, "Linear \(shape) bias \(hasBias)")
+    for implementation in Implementation.allCases {
+      var rng = RNG(seed: 2)
+      let layer = Linear(inputSize: shape.inputs, outputSize: shape.outputs, bias: hasBias,
+                         implementation: implementation, rng: &rng)
+      let x = Tensor.normal([shape.batch, shape.inputs], using: &rng)
+      checkGradients(layer, input: x, "Linear \(shape) bias \(hasBias) \(implementation)")
+    }
   }
 
   @Test func parameterNames() {
