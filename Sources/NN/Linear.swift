@@ -24,6 +24,11 @@ public final class Linear: Layer {
   public let outputSize: Int
   /// Which GEMM twin runs the products: `.reference` or `.optimized`.
   public var implementation: Implementation
+  /// Whether backward computes dL/dx = dy·W. Set it to false on a model's first layer,
+  /// whose input is data: that saves a third of the layer's backward (what autodiff
+  /// frameworks do for inputs that need no gradient). Backward then returns an empty
+  /// tensor (shape [0]), so a layer before it that needed dL/dx fails on the shape.
+  public var computesInputGradient = true
   /// x of the most recent forward (shared with the caller's tensor, not copied).
   private var input: Tensor?
 
@@ -89,6 +94,7 @@ public final class Linear: Layer {
         }
       }
     }
+    guard computesInputGradient else { return Tensor(shape: [0], data: []) }
     let inputGradient = [Float](unsafeUninitializedCapacity: batch * inputSize) { dx, initialized in
       outputGradient.withUnsafeBufferPointer { dy in
         weight.value.withUnsafeBufferPointer { w in

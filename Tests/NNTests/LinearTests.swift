@@ -42,6 +42,22 @@ import Testing
     }
   }
 
+  /// Without dL/dx the parameter gradients are the same, and backward returns shape [0].
+  @Test func skippingTheInputGradient() {
+    var rng = RNG(seed: 6)
+    let full = Linear(inputSize: 5, outputSize: 3, rng: &rng)
+    let first = Linear(inputSize: 5, outputSize: 3, rng: &rng)
+    first.weight.value = full.weight.value
+    first.bias!.value = full.bias!.value
+    first.computesInputGradient = false
+    let x = Tensor.normal([4, 5], using: &rng), dy = Tensor.normal([4, 3], using: &rng)
+    _ = full.forward(x, training: true)
+    _ = first.forward(x, training: true)
+    #expect(full.backward(dy).shape == [4, 5])
+    #expect(first.backward(dy).shape == [0])
+    #expect(first.weight.gradient == full.weight.gradient && first.bias!.gradient == full.bias!.gradient)
+  }
+
   @Test func parameterNames() {
     var rng = RNG(seed: 3)
     let layer = Linear(inputSize: 4, outputSize: 2, rng: &rng)
