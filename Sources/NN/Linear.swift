@@ -65,8 +65,8 @@ public final class Linear: Layer {
         weight.value.withUnsafeBufferPointer { w in
           // With β = 0 (no bias) the GEMM never reads y's uninitialised memory.
           gemm(transposeA: false, transposeB: true, m: batch, n: outputSize, k: inputSize,
-                      alpha: 1, a: x, lda: inputSize, b: w, ldb: inputSize,
-                      beta: bias == nil ? 0 : 1, c: y, ldc: outputSize)
+               alpha: 1, a: x, lda: inputSize, b: w, ldb: inputSize,
+               beta: bias == nil ? 0 : 1, c: y, ldc: outputSize)
         }
       }
       initialized = batch * outputSize
@@ -84,8 +84,8 @@ public final class Linear: Layer {
       input.withUnsafeBufferPointer { x in
         weight.gradient.withUnsafeMutableBufferPointer { dw in
           gemm(transposeA: true, transposeB: false, m: outputSize, n: inputSize, k: batch,
-                      alpha: 1, a: dy, lda: outputSize, b: x, ldb: inputSize,
-                      beta: 1, c: dw, ldc: inputSize)
+               alpha: 1, a: dy, lda: outputSize, b: x, ldb: inputSize,
+               beta: 1, c: dw, ldc: inputSize)
         }
       }
       bias?.gradient.withUnsafeMutableBufferPointer { db in
@@ -99,8 +99,8 @@ public final class Linear: Layer {
       outputGradient.withUnsafeBufferPointer { dy in
         weight.value.withUnsafeBufferPointer { w in
           gemm(transposeA: false, transposeB: false, m: batch, n: inputSize, k: outputSize,
-                      alpha: 1, a: dy, lda: outputSize, b: w, ldb: inputSize,
-                      beta: 0, c: dx, ldc: inputSize)
+               alpha: 1, a: dy, lda: outputSize, b: w, ldb: inputSize,
+               beta: 0, c: dx, ldc: inputSize)
         }
       }
       initialized = batch * inputSize
