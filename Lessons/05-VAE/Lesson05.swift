@@ -1,0 +1,292 @@
+// Lesson 05 — Autoencoder, then VAE.
+//
+// An autoencoder squeezes each image through a small code and rebuilds it; its codes
+// cannot be sampled. A variational autoencoder (VAE) makes the code a distribution,
+// q(z|x) = N(μ(x), σ²(x)), pulls it towards the prior N(0, I) with a KL term, and so
+// becomes a generative model: decode z ~ N(0, I) and you get clothes. The lesson
+// trains both, reports the negative ELBO in nats per image (with its two terms), checks
+// it is a bound with an importance-weighted estimate, and draws reconstructions,
+// samples, latent interpolations, a 2-D latent map and the training as an animation.
+// Read README.md beside this file for the chapter.
+import ArgumentParser
+import Foundation
+import GenLab
+
+enum Architecture: String, ExpressibleByArgument, CaseIterable {
+  case mlp, conv
+}
+
+@main
+struct Lesson05: ParsableCommand {
+  static let lessonName = "lesson05-vae"
+  static let configuration = CommandConfiguration(
+    commandName: lessonName,
+    abstract: "Autoencoder → VAE on Fashion-MNIST: ELBO in nats, IWAE, interpolation, a 2-D latent map.",
+    discussion: """
+      Defaults: --epochs 10 (VAE), --batch-size 128, --lr 1e-3 (Adam), --every 1 (epochs between \
+      snapshots and checkpoints), --num-samples 1000. The autoencoder trains for --ae-epochs and the 2-D \
+      map VAE for --map-epochs. Each run writes runs/lesson05-vae/<time>/ with index.html.
+      """)
+
+  @OptionGroup var options: LessonOptions
+
+  @Option(help: "Encoder/decoder: mlp (784-400-latent-400-784) or conv (conv twins: 2 convs down, 2 transposed convs up).")
+  var arch: Architecture = .mlp
+
+  @Option(help: "Size of the latent code z.")
+  var latent: Int = 20
+
+  @Flag(help: "Threshold the images at 0.5, for a proper discrete Bernoulli likelihood (default: gray values as targets).")
+  var binarize = false
+
+  @Option(help: "Epochs of the plain autoencoder (0 skips it).")
+  var aeEpochs: Int = 5
+
+  @Option(help: "Epochs of the extra 2-D latent VAE drawn as a map (0 skips it; with --latent 2 the main VAE is the map).")
+  var mapEpochs: Int = 10
+
+  @Option(help: "Importance samples k of the IWAE estimate of log p(x).")
+  var iwaeK: Int = 100
+
+  @Option(help: "Test images the IWAE estimate uses.")
+  var iwaeImages: Int = 1000
+
+  static let defaultEpochs = 10, defaultBatchSize = 128, defaultEvery = 1
+  static let defaultLearningRate: Float = 1e-3
+
+  mutating func validate() throws {
+    if latent < 1 || latent > 512 { throw ValidationError("--latent must be in 1…512, got \(latent)") }
+    if aeEpochs < 0 { throw ValidationError("--ae-epochs must be 0 or more, got \(aeEpochs)") }
+    if mapEpochs < 0 { throw ValidationError("--map-epochs must be 0 or more, got \(mapEpochs)") }
+    if iwaeK < 1 { throw ValidationError("--iwae-k must be at least 1, got \(iwaeK)") }
+    if iwaeImages < 1 { throw ValidationError("--iwae-images must be at least 1, got \(iwaeImages)") }
+  }
+
+  mutating func run() throws {
+    try options.rejectSteps(lesson: Self.lessonName)
+    options.apply()
+    let started = Timing.now()
+    let startDate = Date()
+
+    // 0. Resuming? The checkpoint's settings win unless a flag says otherwise.
+    var resume: Checkpoint?
+    if let path = options.resume {
+      let checkpoint = try Checkpoint.read(path: path, lesson: Self.lessonName)
+      try adopt(checkpoint)
+      resume = checkpoint
+    }
+    let epochs = options.epochs ?? resume?.settings["epochs"].flatMap(Int.init) ?? Self.defaultEpochs
+    let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
+    if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
+    let every = options.every ?? Self.defaultEvery
+    let learningRate = options.lr ?? Self.defaultLearningRate
+    let seed = options.seed
+
+    Console.section("1. Data")
+    let data = try FashionMNIST.load(explicitPath: options.data)
+    print(data.description)
+    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
+    let metrics = try MetricsLog(run: run, start: startDate)
+    let target = binarize ? "binarized at 0.5: a proper Bernoulli likelihood of 0/1 pixels"
+                          : "gray values in [0, 1] used as Bernoulli targets (as most tutorials do; --binarize for 0/1)"
+    print("likelihood: Bernoulli per pixel, targets \(target)")
+    let trainImages = binarize ? binarized(data.train.images) : data.train.images
+    let testImages = binarize ? binarized(data.test.images) : data.test.images
+
+    var settings = TrainingSettings(
+      arch: arch, latent: latent, binarize: binarize, epochs: epochs, aeEpochs: aeEpochs,
+      mapEpochs: latent == 2 ? 0 : mapEpochs, batchSize: batchSize, learningRate: learningRate,
+      every: every, seed: seed, implementation: options.impl)
+    let lab = Trainer(settings: settings, run: run, metrics: metrics, train: trainImages, test: testImages,
+                      resume: resume)
+    settings = lab.settings
+    if let resume {
+      print("resuming from \(options.resume!) (phase \(resume.metadata["phase"] ?? "?"), epoch \(resume.epoch))")
+      try lab.carryOver(from: (options.resume! as NSString).deletingLastPathComponent)
+    }
+    var report = RunReport(run: run, title: "Lesson 05 — Autoencoder, then VAE", seed: seed, started: startDate)
+    report.dataset = data.description
+    report.settings = settings.table + [("threads", String(Parallel.threadCount)), ("iwae-k", String(iwaeK)),
+                                        ("iwae-images", String(iwaeImages)), ("num-samples", String(options.numSamples))]
+    if let path = options.resume { report.settings.append(("resumed from", path)) }
+
+    // 2. A plain autoencoder -------------------------------------------------------
+    var rng = RNG(seed: seed, stream: 50)   // pictures' randomness, apart from training's
+    let pairs = interpolationPairs(data.test.labels)
+    if aeEpochs > 0 {
+      Console.section("2. A plain autoencoder: x → code (\(latent) numbers) → x̂")
+      let autoencoder = lab.models[.autoencoder]!
+      try lab.train(.autoencoder)
+      let ae = lab.evaluate(autoencoder, testImages)
+      print("test reconstruction loss: \(nats(ae.reconstruction)) (Bernoulli, summed over 784 pixels)")
+      try writeReconstructions(autoencoder, testImages, to: run.file("ae-reconstructions.png"))
+      let codes = autoencoder.encode(testImages.slice(0..<2000)).mean
+      let spread = codeSpread(codes)
+      print("its codes: per-dimension means \(Format.number(spread.meanLow))…\(Format.number(spread.meanHigh)), "
+            + "standard deviations \(Format.number(spread.stdLow))…\(Format.number(spread.stdHigh)): not N(0, 1)")
+      let randomCodes = Tensor.normal([64, latent], using: &rng)
+      try PNG.writeGrid(autoencoder.decodeMean(randomCodes), columns: 8, scale: 2, to: run.file("ae-random-codes.png"))
+      try writeInterpolations(autoencoder, testImages, pairs: pairs, to: run.file("ae-interpolation.png"))
+      print("wrote ae-reconstructions.png (top rows test images, below their reconstructions),")
+      print("ae-random-codes.png (decoded z ~ N(0, I): the decoder never saw codes like these),")
+      print("ae-interpolation.png (decoding straight lines between two images' codes)")
+      report.metrics.append(("autoencoder: test reconstruction", nats(ae.reconstruction)))
+      report.addFigure("ae-reconstructions.png", caption: "Autoencoder: test images (odd rows) and their reconstructions (even rows).")
+      report.addFigure("ae-random-codes.png", caption: "Autoencoder: decoding random codes z ~ N(0, I). Its code space "
+                       + "has no distribution to sample from, so most of these are not clothes.")
+      report.addFigure("ae-interpolation.png", caption: "Autoencoder: decoding the straight line between two test "
+                       + "images' codes (first and last column are the images).")
+    }
+
+    // 3. The reparameterization twins, checked then timed --------------------------
+    Console.section("3. The reparameterization trick: z = μ + σ·ε, both twins")
+    let twinReport = checkReparameterizationTwins(latent: latent, seed: seed)
+    report.metrics += twinReport
+
+    // 4. The VAE -----------------------------------------------------------------
+    Console.section("4. A VAE: \(arch == .mlp ? "MLP 784-400-\(latent)-400-784" : "conv encoder/decoder, latent \(latent)"), "
+                    + "\(epochs) epochs, batch \(batchSize), Adam \(Format.number(learningRate))")
+    let vae = lab.models[.vae]!
+    print("parameters: \(Format.count(vae.parameterCount)) (\(Format.number(Float(vae.parameterCount) * 4 / 1e6)) MB as float32) "
+          + "for \(Format.count(data.train.count)) training images of 784 bytes (\(Format.number(Float(data.train.count) * 784 / 1e6)) MB)")
+    try lab.train(.vae)
+    let trainValue = lab.evaluate(vae, trainImages)
+    let testValue = lab.evaluate(vae, testImages)
+    print("negative ELBO, nats per image (reconstruction + KL):")
+    print("  train \(elbo(trainValue))")
+    print("  test  \(elbo(testValue))")
+    if let step = lab.stepTime[.vae] {
+      print("training step: \(Format.duration(step)) (batch \(batchSize), forward + backward + Adam, "
+            + "\(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")), "
+            + "\(Format.duration(step * Double(Batches(itemCount: trainImages.shape[0], batchSize: batchSize, seed: 0).count))) per epoch")
+      report.metrics.append(("VAE training step (median)", Format.duration(step)))
+    }
+    report.metrics.append(("VAE −ELBO, train (nats/image)", elbo(trainValue)))
+    report.metrics.append(("VAE −ELBO, test (nats/image)", elbo(testValue)))
+
+    // 5. Is the ELBO a bound? IWAE -----------------------------------------------------
+    Console.section("5. The ELBO is a bound: importance weighting with k samples")
+    let subset = testImages.slice(0..<min(iwaeImages, testImages.shape[0]))
+    var iwaeRNG = RNG(seed: seed, stream: 51)
+    let ks = [1, 10, iwaeK].filter { $0 <= iwaeK }.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+    let bounds = importanceWeightedBounds(vae, subset, ks: ks, rng: &iwaeRNG)
+    print("on \(Format.count(subset.shape[0])) test images, −log p(x) ≤ −IWAE_k (nats per image):")
+    for (k, value) in zip(ks, bounds) {
+      print("  k = \(k)\(String(repeating: " ", count: max(0, 4 - String(k).count)))\(nats(value))"
+            + (k == 1 ? "   (k = 1 is the ELBO)" : ""))
+      report.metrics.append(("−IWAE, k = \(k) (\(subset.shape[0]) test images)", nats(value)))
+    }
+    if bounds.count > 1 {
+      print("more samples, a tighter bound: the ELBO sits \(Format.number(Float(bounds[0] - bounds[bounds.count - 1]))) nats "
+            + "above the k = \(iwaeK) estimate of −log p(x).")
+    }
+
+    // 6. Pictures of the VAE ---------------------------------------------------------
+    Console.section("6. What the VAE learned")
+    try writeReconstructions(vae, testImages, to: run.file("vae-reconstructions.png"))
+    let prior = Tensor.normal([64, latent], using: &rng)
+    try PNG.writeGrid(vae.decodeMean(prior), columns: 8, scale: 2, to: run.file("vae-samples.png"))
+    try writeInterpolations(vae, testImages, pairs: pairs, to: run.file("vae-interpolation.png"))
+    print("wrote vae-reconstructions.png, vae-samples.png (decoded z ~ N(0, I): now they are clothes),")
+    print("vae-interpolation.png (straight lines between the codes μ(x) of two test images of different classes)")
+    let samples = sampleImages(vae, count: options.numSamples, rng: &rng)
+    try run.writeSamples(samples, model: "VAE (\(arch.rawValue), latent \(latent)), Bernoulli means", seed: seed)
+    print("wrote \(RunFolder.samplesFile): \(Format.count(options.numSamples)) samples (Bernoulli means σ(logits))")
+    try lab.writeAnimation(to: run.file("vae-training.gif"))
+    try lab.writeCurves(to: run.file("loss-curves.svg"), termsTo: run.file("elbo-terms.svg"))
+    print("wrote vae-training.gif (the same 64 codes decoded after every epoch) and loss-curves.svg, elbo-terms.svg")
+    report.addFigure("vae-reconstructions.png", caption: "VAE: test images (odd rows) and the decoder's mean for their code μ(x) (even rows).")
+    report.addFigure("vae-samples.png", caption: "VAE: 64 samples, z ~ N(0, I) decoded to Bernoulli means.")
+    report.addFigure("vae-interpolation.png", caption: "VAE: decoding the straight line between μ(x) of two test images of different classes.")
+    report.addFigure("vae-training.gif", caption: "Training, one frame per epoch: the same 64 codes z ~ N(0, I) decoded as the VAE learns.")
+    report.addFigure("loss-curves.svg", caption: "Negative ELBO (nats per image) on the training batches and the test set, per epoch.")
+    report.addFigure("elbo-terms.svg", caption: "The two terms of the test negative ELBO: reconstruction and KL.")
+
+    // 7. A 2-D latent space, drawn --------------------------------------------------
+    let mapModel = latent == 2 ? vae : (mapEpochs > 0 ? lab.models[.map] : nil)
+    if let mapModel {
+      Console.section("7. A VAE with a 2-D code, drawn as a map")
+      if mapModel !== vae { try lab.train(.map) }
+      let mapValue = lab.evaluate(mapModel, testImages)
+      print("2-D VAE: test −ELBO \(elbo(mapValue))")
+      let means = mapModel.encode(testImages).mean
+      var scatter = ScatterPlot(means, classes: data.test.labels, classNames: FashionMNIST.classNames,
+                                title: "μ(x) of the \(Format.count(testImages.shape[0])) test images",
+                                xLabel: "z₁", yLabel: "z₂")
+      scatter.radius = 1.5
+      try scatter.write(to: run.file("latent-map.svg"))
+      try PNG.writeGrid(manifold(mapModel, side: 15, range: 3), columns: 15, padding: 0, scale: 2,
+                        to: run.file("latent-manifold.png"))
+      print("wrote latent-map.svg (the test set's codes, coloured by class) and latent-manifold.png")
+      print("(decoding a 15×15 grid of codes over [−3, 3]²: z₁ left to right, z₂ bottom to top)")
+      report.metrics.append(("2-D VAE −ELBO, test (nats/image)", elbo(mapValue)))
+      report.addFigure("latent-map.svg", caption: "The 2-D VAE's codes μ(x) of the test images, coloured by class.")
+      report.addFigure("latent-manifold.png", caption: "The 2-D VAE's decoder over a 15×15 grid of codes in [−3, 3]² "
+                       + "(z₁ left to right, z₂ bottom to top).")
+    }
+
+    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
+    report.addLink("checkpoint.safetensors", text: "the checkpoint (models, Adam state, random generators; --resume it)")
+    report.addLink(RunFolder.samplesFile, text: "\(Format.count(options.numSamples)) VAE samples (safetensors, "
+                   + "tensor 'samples', N×1×28×28 in [0, 1])")
+    report.wallTime = Timing.now() - started
+    metrics.close()
+    let reportPath = try report.write()
+    Console.section("Done in \(Format.duration(Timing.now() - started))")
+    print("pictures in \(run.path)/")
+    print("open \(reportPath)")
+  }
+
+  /// Takes the run-shaping settings from the checkpoint unless a flag was given;
+  /// a flag that contradicts the checkpoint is an error.
+  mutating func adopt(_ checkpoint: Checkpoint) throws {
+    func given(_ flag: String) -> Bool {
+      CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") }
+    }
+    func take(_ key: String, _ flag: String, _ current: String) throws -> String {
+      guard let stored = checkpoint.settings[key] else { return current }
+      if given(flag) && stored != current {
+        throw CheckpointError.settingMismatch(path: checkpoint.path ?? "checkpoint", flag: flag, checkpoint: stored, given: current)
+      }
+      return stored
+    }
+    options.seed = UInt64(try take("seed", "--seed", String(options.seed))) ?? options.seed
+    arch = Architecture(rawValue: try take("arch", "--arch", arch.rawValue)) ?? arch
+    latent = Int(try take("latent", "--latent", String(latent))) ?? latent
+    binarize = try take("binarize", "--binarize", String(binarize)) == "true"
+    aeEpochs = Int(try take("ae_epochs", "--ae-epochs", String(aeEpochs))) ?? aeEpochs
+    mapEpochs = Int(try take("map_epochs", "--map-epochs", String(mapEpochs))) ?? mapEpochs
+  }
+}
+
+// MARK: - Formatting
+
+func nats(_ value: Double) -> String { String(format: "%.2f nats", value) }
+
+func elbo(_ value: Evaluation) -> String {
+  String(format: "%.2f = %.2f reconstruction + %.2f KL", value.total, value.reconstruction, value.kl)
+}
+
+func binarized(_ images: Tensor) -> Tensor { images.map { $0 > 0.5 ? 1 : 0 } }
+
+/// Eight pairs of test images of different classes, the same for every run.
+func interpolationPairs(_ labels: [Int]) -> [(Int, Int)] {
+  let classPairs = [(0, 9), (1, 8), (2, 5), (3, 7), (4, 6), (5, 0), (7, 1), (8, 3)]
+  func first(_ c: Int, after skip: Int) -> Int {
+    labels.indices.filter { labels[$0] == c }.dropFirst(skip).first ?? 0
+  }
+  return classPairs.enumerated().map { i, pair in (first(pair.0, after: i), first(pair.1, after: i)) }
+}
+
+/// Per-dimension spread of a batch of codes [N, D].
+func codeSpread(_ codes: Tensor) -> (meanLow: Float, meanHigh: Float, stdLow: Float, stdHigh: Float) {
+  let n = codes.shape[0], d = codes.shape[1]
+  var means: [Float] = [], stds: [Float] = []
+  for j in 0..<d {
+    let column = (0..<n).map { Double(codes.data[$0 * d + j]) }
+    let mean = column.reduce(0, +) / Double(n)
+    let variance = column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
+    means.append(Float(mean)); stds.append(Float(variance.squareRoot()))
+  }
+  return (means.min()!, means.max()!, stds.min()!, stds.max()!)
+}

@@ -1,1 +1,0 @@
-print("lesson 05 is being written")
