@@ -145,7 +145,7 @@ struct Lesson05: ParsableCommand {
 
     // 4. The VAE -----------------------------------------------------------------
     Console.section("4. A VAE: \(arch == .mlp ? "MLP 784-400-\(latent)-400-784" : "conv encoder/decoder, latent \(latent)"), "
-                    + "\(epochs) epochs, batch \(batchSize), Adam \(Format.number(learningRate))")
+                    + "\(epochs) epochs, batch \(batchSize), Adam lr \(learningRate)")
     let vae = lab.models[.vae]!
     print("parameters: \(Format.count(vae.parameterCount)) (\(Format.number(Float(vae.parameterCount) * 4 / 1e6)) MB as float32) "
           + "for \(Format.count(data.train.count)) training images of 784 bytes (\(Format.number(Float(data.train.count) * 784 / 1e6)) MB)")
@@ -215,13 +215,13 @@ struct Lesson05: ParsableCommand {
                                 xLabel: "z₁", yLabel: "z₂")
       scatter.radius = 1.5
       try scatter.write(to: run.file("latent-map.svg"))
-      try PNG.writeGrid(manifold(mapModel, side: 15, range: 3), columns: 15, padding: 0, scale: 2,
+      try PNG.writeGrid(manifold(mapModel, side: 15, range: 2), columns: 15, padding: 0, scale: 2,
                         to: run.file("latent-manifold.png"))
       print("wrote latent-map.svg (the test set's codes, coloured by class) and latent-manifold.png")
-      print("(decoding a 15×15 grid of codes over [−3, 3]²: z₁ left to right, z₂ bottom to top)")
+      print("(decoding a 15×15 grid of codes over [−2, 2]²: z₁ left to right, z₂ bottom to top)")
       report.metrics.append(("2-D VAE −ELBO, test (nats/image)", elbo(mapValue)))
       report.addFigure("latent-map.svg", caption: "The 2-D VAE's codes μ(x) of the test images, coloured by class.")
-      report.addFigure("latent-manifold.png", caption: "The 2-D VAE's decoder over a 15×15 grid of codes in [−3, 3]² "
+      report.addFigure("latent-manifold.png", caption: "The 2-D VAE's decoder over a 15×15 grid of codes in [−2, 2]² "
                        + "(z₁ left to right, z₂ bottom to top).")
     }
 

@@ -31,6 +31,8 @@ final class AutoEncoder {
   let decoder: Sequential
   let latent: Int
   let variational: Bool
+  /// The MLP reads images as rows of 784 pixels; the conv encoder as 1×28×28.
+  let flatInput: Bool
 
   init(arch: Architecture, latent: Int, variational: Bool, implementation: Implementation, rng: inout RNG) {
     self.latent = latent
@@ -39,10 +41,12 @@ final class AutoEncoder {
     switch arch {
     case .mlp:
       // 784 → 400 → code ; code → 400 → 784, as in Kingma & Welling's MNIST experiments.
+      let first = Linear(inputSize: 784, outputSize: 400, implementation: implementation, rng: &rng)
+      first.computesInputGradient = false   // dL/d(pixels) is never used: skip that product
       encoder = Sequential(
-        Flatten(),
-        Linear(inputSize: 784, outputSize: 400, implementation: implementation, rng: &rng), ReLU(),
+        first, ReLU(),
         Linear(inputSize: 400, outputSize: codeSize, implementation: implementation, rng: &rng))
+      flatInput = true
       decoder = Sequential(
         Linear(inputSize: latent, outputSize: 400, implementation: implementation, rng: &rng), ReLU(),
         Linear(inputSize: 400, outputSize: 784, implementation: implementation, rng: &rng))
@@ -55,6 +59,7 @@ final class AutoEncoder {
                implementation: implementation, rng: &rng), ReLU(),
         Flatten(),
         Linear(inputSize: 64 * 7 * 7, outputSize: codeSize, implementation: implementation, rng: &rng))
+      flatInput = false
       decoder = Sequential(
         Linear(inputSize: latent, outputSize: 64 * 7 * 7, implementation: implementation, rng: &rng), ReLU(),
         Reshape([64, 7, 7]),
@@ -73,12 +78,17 @@ final class AutoEncoder {
 
   var parameterCount: Int { encoder.parameterCount + decoder.parameterCount }
 
+  /// Images [N,1,28,28] as the encoder reads them.
+  func encoderInput(_ images: Tensor) -> Tensor {
+    flatInput ? images.reshaped([images.shape[0], 784]) : images
+  }
+
   /// The code of `images` [N,1,28,28] at evaluation: μ and logσ² for a VAE, the
   /// code (as `mean`) and nil for an autoencoder.
   func encode(_ images: Tensor) -> (mean: Tensor, logVariance: Tensor?) {
     var means: [Tensor] = [], logVariances: [Tensor] = []
     for range in chunks(images.shape[0], size: 500) {
-      let code = encoder.forward(images.slice(range), training: false)
+      let code = encoder.forward(encoderInput(images.slice(range)), training: false)
       if variational {
         let (mean, logVariance) = splitColumns(code, at: latent)
         means.append(mean); logVariances.append(logVariance)

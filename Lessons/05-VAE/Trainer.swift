@@ -112,14 +112,14 @@ final class Trainer {
     let targets = x.reshaped([batch, 784])
     optimizer.zeroGradients()
     guard model.variational else {
-      let code = model.encoder.forward(x, training: true)
+      let code = model.encoder.forward(model.encoderInput(x), training: true)
       let logits = model.decoder.forward(code, training: true)
       let reconstruction = Losses.binaryCrossEntropyWithLogits(logits, targets, reduction: .batchMean)
       _ = model.encoder.backward(model.decoder.backward(reconstruction.gradient))
       optimizer.step()
       return (reconstruction.value, reconstruction.value, 0)
     }
-    let statistics = model.encoder.forward(x, training: true)                  // [B, 2D]
+    let statistics = model.encoder.forward(model.encoderInput(x), training: true)                 // [B, 2D]
     let (mean, logVariance) = splitColumns(statistics, at: model.latent)
     let (z, epsilon) = settings.implementation == .reference
       ? Reparameterization.sampleReference(mean: mean, logVariance: logVariance, rng: &rng)
@@ -269,7 +269,7 @@ final class Trainer {
     var reconstruction = 0.0, kl = 0.0
     for range in chunks(images.shape[0], size: 500) {
       let x = images.slice(range)
-      let code = model.encoder.forward(x, training: false)
+      let code = model.encoder.forward(model.encoderInput(x), training: false)
       let z: Tensor
       if model.variational {
         let (mean, logVariance) = splitColumns(code, at: model.latent)

@@ -85,8 +85,10 @@ public struct LessonOptions: ParsableArguments, Sendable {
     }
   }
 
-  /// Sets the process-wide thread count from `--threads` (if given).
+  /// Sets the process-wide thread count from `--threads` (if given), and lets the
+  /// allocator keep freed training buffers for reuse (`Allocator.keepFreedBuffers`).
   public func apply() {
+    Allocator.keepFreedBuffers()
     if let threads { Parallel.threadCount = threads }
   }
 

@@ -39,9 +39,10 @@ struct GenLabBench: ParsableCommand {
     #if DEBUG
     FileHandle.standardError.write(Data("warning: this is a debug build; numbers are ~300× too slow. Use `swift run -c release genlab-bench`.\n".utf8))
     #endif
+    Allocator.keepFreedBuffers()   // as the lessons do: steady timings for allocation-heavy cases
     let cpu = cpuDescription()
     let threadCounts = threads.isEmpty ? Array(Set([1, Parallel.defaultThreadCount])).sorted() : threads
-    let cases = (matMulCases() + convolutionCases() + transposedConvolutionCases()).filter { c in
+    let cases = (matMulCases() + convolutionCases() + transposedConvolutionCases() + vaeCases()).filter { c in
       guard let filter else { return true }
       return c.group.contains(filter) || c.op.contains(filter) || c.shape.contains(filter)
     }

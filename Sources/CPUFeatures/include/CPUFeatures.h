@@ -29,4 +29,8 @@ static inline void genlab_cpu_relax(void) {
 #endif
 }
 
+/// Keeps freed blocks of up to 32 MiB in glibc's heap instead of unmapping them
+/// (see Core's `Allocator`). A no-op on other C libraries.
+void genlab_keep_freed_buffers(void);
+
 #endif
