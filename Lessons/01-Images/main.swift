@@ -155,13 +155,8 @@ struct Lesson01: ParsableCommand {
     report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
     report.addLink(RunFolder.samplesFile, text: "\(Format.count(options.numSamples)) samples of the mixture model "
                    + "(safetensors, tensor 'samples', N×1×28×28 in [0, 1])")
-    report.wallTime = Timing.now() - started
     metricsLog.close()
-    let reportPath = try report.write()
-
-    Console.section("Done in \(Format.duration(Timing.now() - started))")
-    print("pictures in \(run.path)/")
-    print("open \(reportPath)")
+    try report.finish(started: started)
   }
 }
 

@@ -218,12 +218,7 @@ struct Lesson02: ParsableCommand {
     report.addFigure("edges.png", caption: edgeCaption + ".")
     report.addFigure("stride-padding.png", caption: "Left to right, one row per image, every output drawn at the "
                      + "same pixel size: " + stripSizes.joined(separator: "; ") + ".")
-    report.wallTime = Timing.now() - started
-    let reportPath = try report.write()
-
-    Console.section("Done in \(Format.duration(Timing.now() - started))")
-    print("pictures in \(run.path)/: inputs.png, feature-maps.png, edges.png, stride-padding.png")
-    print("open \(reportPath)")
+    try report.finish(started: started, pictures: "inputs.png, feature-maps.png, edges.png, stride-padding.png")
   }
 }
 

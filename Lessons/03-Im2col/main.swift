@@ -152,12 +152,7 @@ struct Lesson03: ParsableCommand {
     report.addFigure("patches-crop.png", caption: "The crop's 64 columns as 3×3 tiles. " + frame)
     report.addFigure("feature-maps.png", caption: "The image, then the 4 rows of W·cols folded to 28×28 "
                      + "(" + kernels.names.joined(separator: ", ") + "; each from its min to its max).")
-    report.wallTime = Timing.now() - started
-    let reportPath = try report.write()
-
-    Console.section("Done in \(Format.duration(Timing.now() - started))")
-    print("pictures in \(run.path)/")
-    print("open \(reportPath)")
+    try report.finish(started: started)
   }
 
   /// Checks the twins on one layer, then times them, then shows where the optimized

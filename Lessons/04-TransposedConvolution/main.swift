@@ -329,12 +329,7 @@ struct Lesson04: ParsableCommand {
                      + "all ones through k4 s2 p1 and k3 s2 p1 op1 (box kernels); columns: the 7×7 input, after one layer "
                      + "(14×14), after two (28×28), each divided by its own maximum. One pixel paints a smooth 10×10 hill "
                      + "(k4) or a gridded 7×7 patch (k3); on flat input k3's checkerboard becomes a plaid of 1…9, k4 stays flat.")
-    report.wallTime = Timing.now() - started
-    let reportPath = try report.write()
-
-    Console.section("Done in \(Format.duration(Timing.now() - started))")
-    print("pictures in \(run.path)/: stamps.png, overlap.png, checkerboard.png, two-layers.png")
-    print("open \(reportPath)")
+    try report.finish(started: started, pictures: "stamps.png, overlap.png, checkerboard.png, two-layers.png")
   }
 }
 

@@ -76,6 +76,13 @@ struct Lesson05: ParsableCommand {
       resume = checkpoint
     }
     let epochs = options.epochs ?? resume?.settings["epochs"].flatMap(Int.init) ?? Self.defaultEpochs
+    if let resume, let given = options.epochs, String(given) != resume.settings["epochs"] {
+      // More (or fewer) VAE epochs only make sense while the VAE is the model being trained.
+      guard resume.metadata["phase"] == Phase.vae.rawValue, given >= resume.epoch else {
+        throw CheckpointError.settingMismatch(path: resume.path ?? "checkpoint", flag: "--epochs",
+                                              checkpoint: resume.settings["epochs"] ?? "?", given: String(given))
+      }
+    }
     let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
     if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
     let every = options.every ?? Self.defaultEvery
@@ -229,12 +236,8 @@ struct Lesson05: ParsableCommand {
     report.addLink("checkpoint.safetensors", text: "the checkpoint (models, Adam state, random generators; --resume it)")
     report.addLink(RunFolder.samplesFile, text: "\(Format.count(options.numSamples)) VAE samples (safetensors, "
                    + "tensor 'samples', N×1×28×28 in [0, 1])")
-    report.wallTime = Timing.now() - started
     metrics.close()
-    let reportPath = try report.write()
-    Console.section("Done in \(Format.duration(Timing.now() - started))")
-    print("pictures in \(run.path)/")
-    print("open \(reportPath)")
+    try report.finish(started: started)
   }
 
   /// Takes the run-shaping settings from the checkpoint unless a flag was given;

@@ -60,6 +60,20 @@ public struct RunReport: Sendable {
     self.commandLine = arguments.map(Self.shellQuoted).joined(separator: " ")
   }
 
+  /// The end of every lesson: sets the wall time since `started` (`Timing.now()`),
+  /// writes the page and the runs index, and prints where everything is —
+  /// `pictures` optionally lists the main files. Returns the page's path.
+  @discardableResult
+  public mutating func finish(started: Double, pictures: String? = nil) throws -> String {
+    let seconds = Timing.now() - started
+    wallTime = seconds
+    let path = try write()
+    Console.section("Done in \(Format.duration(seconds))")
+    print("pictures in \(run.path)/" + (pictures.map { ": \($0)" } ?? ""))
+    print("open \(path)")
+    return path
+  }
+
   /// Adds a figure: `file` relative to the run folder (PNG, GIF or SVG).
   public mutating func addFigure(_ file: String, caption: String) {
     figures.append(Figure(file: file, caption: caption))

@@ -39,7 +39,7 @@ import Testing
       "scalar": Tensor(3.25),
       "empty": Tensor(zeros: [0]),
       "empty2d": Tensor(zeros: [3, 0]),
-      "matrix": Tensor(shape: [2, 3], data: [1, -2, 0.5, .infinity, -0.0, 1e-40]),
+      "matrix": Tensor(shape: [2, 3], data: [1, -2, 0.5, .infinity, -0.0, Float(bitPattern: 0x0001_16C2)]),  // a subnormal, ≈ 1e-40
       "big": Tensor.normal([10, 100], using: &rng),
     ]
     let metadata = ["lesson": "05", "note": "quotes \" and \\ and\nnewline, ünïcode ✓"]
