@@ -12,6 +12,7 @@
 //   TransposedConvolution      deconv twins: scatter-add · GEMM + col2im
 //   NN                         layers with explicit backward, initialisers, losses, SGD/Adam
 //   Reparameterization         VAE sampling twins: per element + Monte-Carlo KL · vectorized + closed form
+//   GANLoss                    GAN loss twins: probabilities (the textbook) · logits (softplus, fused gradient)
 //   GenLab                     umbrella module re-exporting all of the above
 import PackageDescription
 
@@ -44,7 +45,7 @@ func lesson(_ folder: String) -> Target {
     swiftSettings: fast)
 }
 
-let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution", "05-VAE"].map(lesson)
+let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution", "05-VAE", "06-GAN2D", "07-DCGAN"].map(lesson)
 
 let package = Package(
   name: "GenLab",
@@ -68,10 +69,11 @@ let package = Package(
     module("TransposedConvolution", ["Core", "MatMul", "Convolution"]),
     module("NN", ["Core", "MatMul", "Convolution", "TransposedConvolution"]),
     module("Reparameterization", ["Core"]),
+    module("GANLoss", ["Core"]),
     module("Lab", ["Core", "NN", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
-                                           "Reparameterization"], swiftSettings: fast),
+                                           "Reparameterization", "GANLoss"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
@@ -87,6 +89,7 @@ let package = Package(
     .testTarget(name: "TransposedConvolutionTests", dependencies: ["TransposedConvolution", "Convolution", "TestSupport"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
     .testTarget(name: "ReparameterizationTests", dependencies: ["Reparameterization", "TestSupport"]),
+    .testTarget(name: "GANLossTests", dependencies: ["GANLoss", "TestSupport"]),
   ] + lessons,
   swiftLanguageModes: [.v5]
 )

@@ -8,3 +8,4 @@
 @_exported import TransposedConvolution
 @_exported import NN
 @_exported import Reparameterization
+@_exported import GANLoss

@@ -1,0 +1,1 @@
+print("this lesson is being written")
