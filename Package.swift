@@ -13,6 +13,7 @@
 //   NN                         layers with explicit backward, initialisers, losses, SGD/Adam
 //   Reparameterization         VAE sampling twins: per element + Monte-Carlo KL · vectorized + closed form
 //   GANLoss                    GAN loss twins: probabilities (the textbook) · logits (softplus, fused gradient)
+//   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
 //   GenLab                     umbrella module re-exporting all of the above
 import PackageDescription
 
@@ -70,10 +71,11 @@ let package = Package(
     module("NN", ["Core", "MatMul", "Convolution", "TransposedConvolution"]),
     module("Reparameterization", ["Core"]),
     module("GANLoss", ["Core"]),
+    module("Models", ["Core", "NN", "GANLoss"]),
     module("Lab", ["Core", "NN", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
-                                           "Reparameterization", "GANLoss"], swiftSettings: fast),
+                                           "Reparameterization", "GANLoss", "Models"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],

@@ -243,12 +243,9 @@ struct Lesson05: ParsableCommand {
   /// Takes the run-shaping settings from the checkpoint unless a flag was given;
   /// a flag that contradicts the checkpoint is an error.
   mutating func adopt(_ checkpoint: Checkpoint) throws {
-    func given(_ flag: String) -> Bool {
-      CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") }
-    }
     func take(_ key: String, _ flag: String, _ current: String) throws -> String {
       guard let stored = checkpoint.settings[key] else { return current }
-      if given(flag) && stored != current {
+      if LessonOptions.isGiven(flag) && stored != current {
         throw CheckpointError.settingMismatch(path: checkpoint.path ?? "checkpoint", flag: flag, checkpoint: stored, given: current)
       }
       return stored

@@ -23,9 +23,19 @@ extension GANLoss {
                                        realTarget: Float = 1) -> DiscriminatorLoss {
     checkDiscriminatorInputs("GANLoss.discriminatorLoss", realLogits: realLogits,
                              fakeLogits: fakeLogits, realTarget: realTarget)
-    let realScale = 1 / Double(realLogits.count), fakeScale = 1 / Double(fakeLogits.count)
+    let real = discriminatorRealLoss(realLogits: realLogits, realTarget: realTarget)
+    let fake = discriminatorFakeLoss(fakeLogits: fakeLogits)
+    return DiscriminatorLoss(value: real.value + fake.value, realGradient: real.gradient, fakeGradient: fake.gradient)
+  }
+
+  /// The real half of `discriminatorLoss`: (1/N_r) Σ [t·softplus(−l) + (1 − t)·softplus(l)],
+  /// gradient (σ(l) − t)/N_r.
+  public static func discriminatorRealLoss(realLogits: Tensor, realTarget: Float = 1) -> DiscriminatorHalf {
+    checkDiscriminatorInputs("GANLoss.discriminatorRealLoss", realLogits: realLogits,
+                             fakeLogits: nil, realTarget: realTarget)
+    let realScale = 1 / Double(realLogits.count)
     let t = realTarget, targetAsDouble = Double(realTarget)
-    var realSum = 0.0, fakeSum = 0.0
+    var realSum = 0.0
     let realGradient = gradient(for: realLogits) { l, g in
       let realGradientScale = Float(realScale)
       for i in 0..<l.count {
@@ -39,6 +49,14 @@ extension GANLoss {
         g[i] = realGradientScale * ((1 - t) * sigmoid - t * complement)
       }
     }
+    return DiscriminatorHalf(value: realSum * realScale, gradient: realGradient)
+  }
+
+  /// The fake half of `discriminatorLoss`: (1/N_f) Σ softplus(l), gradient σ(l)/N_f.
+  public static func discriminatorFakeLoss(fakeLogits: Tensor) -> DiscriminatorHalf {
+    checkGeneratorInputs("GANLoss.discriminatorFakeLoss", fakeLogits: fakeLogits)
+    let fakeScale = 1 / Double(fakeLogits.count)
+    var fakeSum = 0.0
     let fakeGradient = gradient(for: fakeLogits) { l, g in
       let fakeGradientScale = Float(fakeScale)
       for i in 0..<l.count {
@@ -48,8 +66,7 @@ extension GANLoss {
         g[i] = fakeGradientScale * sigmoid                          // σ(l) − 0
       }
     }
-    return DiscriminatorLoss(value: realSum * realScale + fakeSum * fakeScale,
-                             realGradient: realGradient, fakeGradient: fakeGradient)
+    return DiscriminatorHalf(value: fakeSum * fakeScale, gradient: fakeGradient)
   }
 
   /// The generator's loss from logits, stable for any logit:

@@ -28,10 +28,18 @@ extension GANLoss {
                                                 realTarget: Float = 1) -> DiscriminatorLoss {
     checkDiscriminatorInputs("GANLoss.discriminatorLossReference", realLogits: realLogits,
                              fakeLogits: fakeLogits, realTarget: realTarget)
-    let t = realTarget
-    let realCount = Float(realLogits.count), fakeCount = Float(fakeLogits.count)
+    let real = discriminatorRealLossReference(realLogits: realLogits, realTarget: realTarget)
+    let fake = discriminatorFakeLossReference(fakeLogits: fakeLogits)
+    return DiscriminatorLoss(value: real.value + fake.value, realGradient: real.gradient, fakeGradient: fake.gradient)
+  }
 
-    // The real items: binary cross-entropy against the target t.
+  /// The real half of `discriminatorLossReference`: binary cross-entropy against the target t,
+  /// −(1/N_r) Σ [t·log D(x) + (1 − t)·log(1 − D(x))], and its gradient through σ.
+  public static func discriminatorRealLossReference(realLogits: Tensor, realTarget: Float = 1) -> DiscriminatorHalf {
+    checkDiscriminatorInputs("GANLoss.discriminatorRealLossReference", realLogits: realLogits,
+                             fakeLogits: nil, realTarget: realTarget)
+    let t = realTarget
+    let realCount = Float(realLogits.count)
     var realSum = 0.0
     var realGradient = [Float](repeating: 0, count: realLogits.count)
     for (i, logit) in realLogits.data.enumerated() {
@@ -41,8 +49,15 @@ extension GANLoss {
       let dLossdD = -(t / d - (1 - t) / (1 - d)) / realCount      // dL/dD of −(1/N_r)·(…)
       realGradient[i] = dLossdD * d * (1 - d)                     // × dD/dl = D(1 − D)
     }
+    return DiscriminatorHalf(value: -realSum / Double(realLogits.count),
+                             gradient: Tensor(shape: realLogits.shape, data: realGradient))
+  }
 
-    // The generated items: the discriminator should say "fake", D(G(z)) → 0.
+  /// The fake half of `discriminatorLossReference`: the discriminator should say "fake",
+  /// D(G(z)) → 0: −(1/N_f) Σ log(1 − D(G(z))), and its gradient through σ.
+  public static func discriminatorFakeLossReference(fakeLogits: Tensor) -> DiscriminatorHalf {
+    checkGeneratorInputs("GANLoss.discriminatorFakeLossReference", fakeLogits: fakeLogits)
+    let fakeCount = Float(fakeLogits.count)
     var fakeSum = 0.0
     var fakeGradient = [Float](repeating: 0, count: fakeLogits.count)
     for (i, logit) in fakeLogits.data.enumerated() {
@@ -51,11 +66,8 @@ extension GANLoss {
       let dLossdD = 1 / (1 - d) / fakeCount                       // dL/dD of −(1/N_f)·log(1 − D)
       fakeGradient[i] = dLossdD * d * (1 - d)                     // × dD/dl = D(1 − D)
     }
-
-    let value = -realSum / Double(realLogits.count) - fakeSum / Double(fakeLogits.count)
-    return DiscriminatorLoss(value: value,
-                             realGradient: Tensor(shape: realLogits.shape, data: realGradient),
-                             fakeGradient: Tensor(shape: fakeLogits.shape, data: fakeGradient))
+    return DiscriminatorHalf(value: -fakeSum / Double(fakeLogits.count),
+                             gradient: Tensor(shape: fakeLogits.shape, data: fakeGradient))
   }
 
   /// The generator's loss, through probabilities, D = σ(l) on the generated items:

@@ -56,6 +56,20 @@ public struct DiscriminatorLoss: Sendable {
 
 /// The generator's loss L_G and its gradient with respect to the discriminator's logits on
 /// the generated items (backpropagate it through the discriminator, then the generator).
+/// One half of the discriminator's loss — its real items or its fake items — and the
+/// gradient with respect to those logits. L_D is the sum of the two halves, and each
+/// half depends only on its own logits, so a network that keeps one forward pass at a
+/// time can run backward after each half (`Models.DCGAN.step` does).
+public struct DiscriminatorHalf: Sendable {
+  public var value: Double
+  public var gradient: Tensor
+
+  public init(value: Double, gradient: Tensor) {
+    self.value = value
+    self.gradient = gradient
+  }
+}
+
 public struct GeneratorLoss: Sendable {
   /// L_G, accumulated in Double.
   public var value: Double
@@ -71,10 +85,12 @@ public struct GeneratorLoss: Sendable {
 extension GANLoss {
   /// Checks the discriminator's inputs: both sets of logits hold at least one item and
   /// the real target is a probability.
-  static func checkDiscriminatorInputs(_ function: String, realLogits: Tensor, fakeLogits: Tensor,
+  static func checkDiscriminatorInputs(_ function: String, realLogits: Tensor, fakeLogits: Tensor?,
                                        realTarget: Float) {
     precondition(realLogits.count > 0, "\(function): realLogits is empty (shape \(realLogits.shape))")
-    precondition(fakeLogits.count > 0, "\(function): fakeLogits is empty (shape \(fakeLogits.shape))")
+    if let fakeLogits {
+      precondition(fakeLogits.count > 0, "\(function): fakeLogits is empty (shape \(fakeLogits.shape))")
+    }
     precondition(realTarget >= 0 && realTarget <= 1,
                  "\(function): realTarget must be in [0, 1] (1, or 0.9 for label smoothing), got \(realTarget)")
   }

@@ -9,3 +9,4 @@
 @_exported import NN
 @_exported import Reparameterization
 @_exported import GANLoss
+@_exported import Models

@@ -104,6 +104,12 @@ public struct LessonOptions: ParsableArguments, Sendable {
     return given
   }
 
+  /// Whether `flag` (e.g. `--arch`) was typed on this process's command line — for a
+  /// resumed run, which takes a setting from the checkpoint unless the user gave it.
+  public static func isGiven(_ flag: String, arguments: [String] = CommandLine.arguments) -> Bool {
+    arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") }
+  }
+
   /// For lessons that train nothing: a training flag is an error, not silently ignored.
   public func rejectTrainingFlags(lesson: String) throws {
     let given = givenTrainingFlags

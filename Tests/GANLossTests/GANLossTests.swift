@@ -323,3 +323,29 @@ struct ExtremeCase: Sendable, CustomTestStringConvertible {
     }
   }
 }
+
+/// The discriminator's loss is the sum of a real half and a fake half, each a
+/// function of its own logits only; `Models.DCGAN` backpropagates them one at a time.
+@Suite struct DiscriminatorHalvesTests {
+  @Test(arguments: [Float(1), 0.9])
+  func halvesAddUpToTheWholeLossInBothTwins(realTarget: Float) {
+    var rng = RNG(seed: 11)
+    let real = Tensor.uniform([7, 1], in: -6..<6, using: &rng)
+    let fake = Tensor.uniform([9, 1], in: -6..<6, using: &rng)
+    let whole = GANLoss.discriminatorLoss(realLogits: real, fakeLogits: fake, realTarget: realTarget)
+    let realHalf = GANLoss.discriminatorRealLoss(realLogits: real, realTarget: realTarget)
+    let fakeHalf = GANLoss.discriminatorFakeLoss(fakeLogits: fake)
+    #expect(realHalf.value + fakeHalf.value == whole.value)
+    #expect(realHalf.gradient == whole.realGradient && fakeHalf.gradient == whole.fakeGradient)
+    let wholeReference = GANLoss.discriminatorLossReference(realLogits: real, fakeLogits: fake, realTarget: realTarget)
+    let realReference = GANLoss.discriminatorRealLossReference(realLogits: real, realTarget: realTarget)
+    let fakeReference = GANLoss.discriminatorFakeLossReference(fakeLogits: fake)
+    #expect(realReference.value + fakeReference.value == wholeReference.value)
+    #expect(realReference.gradient == wholeReference.realGradient)
+    #expect(fakeReference.gradient == wholeReference.fakeGradient)
+    // And the twins agree half by half.
+    expectClose(realHalf.gradient, realReference.gradient)
+    expectClose(fakeHalf.gradient, fakeReference.gradient)
+    #expect(abs(realHalf.value - realReference.value) <= 1e-5 * abs(realReference.value) + 1e-6)
+  }
+}
