@@ -183,6 +183,23 @@ struct Lesson07: ParsableCommand {
     print("interpolation.png (straight lines between two random codes, a row each), losses.svg, scores.svg,")
     print("and \(RunFolder.samplesFile) (\(Format.count(options.numSamples)) samples in [0, 1])")
 
+    // Last, because it runs BatchNorm in training mode (which moves its running statistics).
+    Console.section("5. Where the time of a step goes (one batch of \(batchSize), layer by layer)")
+    let profileCodes = Tensor.normal([batchSize, DCGAN.latentSize], using: &pictureRNG)
+    let generatorRows = LayerProfile.measure(gan.generator, input: profileCodes)
+    let discriminatorRows = LayerProfile.measure(gan.discriminator, input: images.slice(0..<batchSize))
+    print("generator (once per step, forward + backward):")
+    print(LayerProfile.table(generatorRows))
+    print("discriminator (three times per step: real, fake, and the generator's pass):")
+    print(LayerProfile.table(discriminatorRows))
+    let heavy = (generatorRows + discriminatorRows).max { $0.forward + $0.backward < $1.forward + $1.backward }!
+    print("the 64↔128-channel layers (ConvT 128→64 in G, Conv 64→128 in D) carry most of the work; "
+          + "heaviest: \(heavy.layer)")
+    for row in generatorRows + discriminatorRows where row.forward + row.backward > 0.05 * (heavy.forward + heavy.backward) {
+      report.metrics.append(("time, \(row.layer) (forward / backward)",
+                             "\(Format.duration(row.forward)) / \(Format.duration(row.backward))"))
+    }
+
     report.addFigure("samples.png", caption: "64 samples from the fixed codes after \(steps) steps.")
     report.addFigure("training.gif", caption: "Training: the same 64 codes decoded every \(every) steps.")
     report.addFigure("interpolation.png", caption: "Each row decodes the straight line between two random codes z₁ → z₂.")

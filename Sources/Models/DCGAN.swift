@@ -35,9 +35,11 @@ public final class DCGAN {
               rng: inout RNG) {
     self.implementation = implementation
     let initializer = Initializer.normal(std: 0.02)
+    let project = Linear(inputSize: Self.latentSize, outputSize: 128 * 7 * 7, implementation: implementation,
+                         initializer: initializer, rng: &rng)
+    project.computesInputGradient = false   // z is an input, not a parameter: no dL/dz needed
     generator = Sequential(
-      Linear(inputSize: Self.latentSize, outputSize: 128 * 7 * 7, implementation: implementation,
-             initializer: initializer, rng: &rng),
+      project,
       Reshape([128, 7, 7]), BatchNorm(features: 128), ReLU(),
       ConvTranspose2d(inputChannels: 128, outputChannels: 64, kernelSize: 4, stride: 2, padding: 1,
                       implementation: implementation, initializer: initializer, rng: &rng),
