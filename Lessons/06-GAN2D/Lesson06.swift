@@ -1,0 +1,228 @@
+// Lesson 06 — A GAN on 2-D data, and mode collapse.
+//
+// A generator G turns noise z ~ N(0, I) into points of the plane; a discriminator D
+// tells real points from generated ones; each trains against the other. On a mixture of
+// 8 Gaussians on a ring we can see everything: where G puts its points, what D believes
+// about every point of the plane, and how many of the 8 modes G covers. The lesson trains
+// a working GAN and, beside it, one that collapses, and draws both.
+// Read README.md beside this file for the chapter.
+import ArgumentParser
+import Foundation
+import GenLab
+
+@main
+struct Lesson06: ParsableCommand {
+  static let lessonName = "lesson06-gan2d"
+  static let configuration = CommandConfiguration(
+    commandName: lessonName,
+    abstract: "A GAN on 8 Gaussians (or a 5×5 grid): the game, D's decision surface, mode coverage and mode collapse.",
+    discussion: """
+      Defaults: --steps 4000, --batch-size 512, --lr 5e-4 (Adam, β1 0.5, both players, falling linearly to 0), \
+      --every 250 (steps between snapshots and checkpoints). Trains the working GAN (non-saturating loss) and a \
+      contrasting one (--contrast, default: a generator learning 10× faster) in lockstep. Each run writes runs/lesson06-gan2d/<time>/ with index.html.
+      """)
+
+  @OptionGroup var options: LessonOptions
+
+  @Option(help: "The data: ring (8 Gaussians, radius 2, σ 0.02) or grid (5×5 Gaussians, spacing 1, σ 0.05).")
+  var dataset: Dataset = .ring
+
+  @Option(help: "The second GAN, trained beside the working one: saturating (G minimises log(1 − D(G(z)))) or fast-generator (G's learning rate 10× D's).")
+  var contrast: Contrast = .fastGenerator
+
+  @Option(help: "Dimensions of the noise z.")
+  var latent: Int = 2
+
+  @Option(help: "Width of the hidden layers of G and D.")
+  var hidden: Int = 128
+
+  static let defaultSteps = 4000, defaultBatchSize = 512, defaultEvery = 250
+  static let defaultLearningRate: Float = 5e-4
+
+  mutating func validate() throws {
+    if latent < 1 || latent > 64 { throw ValidationError("--latent must be in 1…64, got \(latent)") }
+    if hidden < 1 || hidden > 4096 { throw ValidationError("--hidden must be in 1…4096, got \(hidden)") }
+  }
+
+  mutating func run() throws {
+    try options.rejectEpochs(lesson: Self.lessonName)
+    options.apply()
+    // These matrices (512×2 · 2×128, 1024×128 · 128×128) are too small for a second thread
+    // to pay for its start-up: one thread is faster here unless --threads says otherwise.
+    // (The numbers are the same for any thread count.)
+    if options.threads == nil { Parallel.threadCount = 1 }
+    let started = Timing.now()
+    let startDate = Date()
+
+    // 0. Resuming? The checkpoint's settings win unless a flag says otherwise.
+    var resume: Checkpoint?
+    if let path = options.resume {
+      let checkpoint = try Checkpoint.read(path: path, lesson: Self.lessonName)
+      try adopt(checkpoint)
+      resume = checkpoint
+    }
+    let steps = options.steps ?? resume?.settings["steps"].flatMap(Int.init) ?? Self.defaultSteps
+    // The learning rates fall to 0 at the last step, so the schedule depends on --steps: it cannot change on resume.
+    if let resume { try resume.requireSetting("steps", equals: String(steps), flag: "--steps") }
+    let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
+    if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
+    let learningRate = options.lr ?? resume?.settings["lr"].flatMap(Float.init) ?? Self.defaultLearningRate
+    if let resume { try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr") }
+    let every = options.every ?? Self.defaultEvery
+    let seed = options.seed
+
+    Console.section("1. Data: \(dataset.title)")
+    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
+    let metrics = try MetricsLog(run: run, start: startDate)
+    let modes = dataset.modes
+    print("real points are drawn fresh every step: batch s comes from its own seed (seed, s), so resuming is exact")
+    print("coverage: a generated point is high quality when it lies within 3σ = \(Format.number(3 * modes.std)) of its "
+          + "nearest mode centre;")
+    print("a mode is covered when at least 1/(4·\(modes.centres.count)) of the \(Format.count(Trainer.evaluationCount)) "
+          + "generated points (a quarter of its fair share) lie within 6σ = \(Format.number(6 * modes.std)) of its centre")
+
+    let settings = TrainingSettings(dataset: dataset, contrast: contrast, latent: latent, hidden: hidden, steps: steps,
+                                    batchSize: batchSize, learningRate: learningRate, every: every, seed: seed,
+                                    implementation: options.impl)
+    var report = RunReport(run: run, title: "Lesson 06 — A GAN on 2-D data, and mode collapse", seed: seed,
+                           started: startDate)
+    report.dataset = dataset.title
+    report.settings = settings.table + [("threads", String(Parallel.threadCount))]
+    if let path = options.resume { report.settings.append(("resumed from", path)) }
+
+    // 2. The losses, both twins -----------------------------------------------------
+    Console.section("2. The GAN losses: the textbook twin vs the logits twin")
+    report.metrics += checkLossTwins(seed: seed)
+
+    // 3. Training ------------------------------------------------------------------
+    let lab = Trainer(settings: settings, run: run, metrics: metrics, resume: resume)
+    let sizes = lab.gans[0].parameterCount
+    Console.section("3. Two GANs, trained in lockstep on the same real batches, from the same initial weights")
+    print("G: z ∈ R^\(latent) → \(hidden) → \(hidden) → 2 (ReLU), \(Format.count(sizes.generator)) parameters;  "
+          + "D: 2 → \(hidden) → \(hidden) → 1 (LeakyReLU 0.2), \(Format.count(sizes.discriminator)) parameters")
+    for setup in lab.setups {
+      print("  \(setup.name): \(setup.title); Adam β1 0.5, lr G \(Format.number(setup.generatorLearningRate)), "
+            + "D \(Format.number(setup.discriminatorLearningRate))")
+    }
+    print("\(steps) steps of batch \(batchSize); every \(Trainer.evaluationInterval) steps both are measured on "
+          + "fixed evaluation batches, every \(every) a snapshot and a checkpoint")
+    if let path = options.resume {
+      print("resuming from \(path) (step \(resume!.step))")
+      try lab.carryOver(from: (path as NSString).deletingLastPathComponent)
+    }
+    try lab.train()
+    if !lab.stepTimes.isEmpty {
+      let median = lab.stepTimes.sorted()[lab.stepTimes.count / 2]
+      print("one training step (D step + G step, batch \(batchSize)): \(Format.duration(median)) (median)")
+      report.metrics.append(("training step, one GAN (median)", Format.duration(median)))
+    }
+
+    // 4. Coverage ------------------------------------------------------------------
+    Console.section("4. Coverage after \(steps) steps (\(Format.count(Trainer.evaluationCount)) generated points each)")
+    for (index, setup) in lab.setups.enumerated() {
+      let coverage = Coverage(points: lab.generated(index), centres: modes.centres, std: modes.std)
+      let evaluation = lab.evaluate(index)
+      print("\(setup.name) (\(setup.title)):")
+      print("  modes covered \(coverage.modesCovered)/\(modes.centres.count), high-quality share "
+            + "\(percent(coverage.highQualityShare)), D(x) on real \(Format.number(Float(evaluation.probabilityReal))), "
+            + "D(G(z)) \(Format.number(Float(evaluation.probabilityFake)))")
+      print("  points within 6σ of each mode (covered at ≥ \(coverage.needed)): "
+            + coverage.landed.map(String.init).joined(separator: " "))
+      report.metrics.append(("\(setup.name): modes covered", "\(coverage.modesCovered) of \(modes.centres.count)"))
+      report.metrics.append(("\(setup.name): high-quality share", percent(coverage.highQualityShare)))
+      report.metrics.append(("\(setup.name): points within 6σ of each mode", coverage.landed.map(String.init).joined(separator: " ")))
+    }
+
+    // 5. Pictures ------------------------------------------------------------------
+    Console.section("5. Pictures")
+    let shown = try lab.writeStrip(to: run.file("snapshots.png"))
+    try lab.writeFinal(to: run.file("final.png"))
+    try lab.writeAnimation(to: run.file("training.gif"))
+    try lab.writeCurves(coverageTo: run.file("coverage.svg"), qualityTo: run.file("high-quality.svg"),
+                        lossesTo: run.file("losses.svg"), probabilitiesTo: run.file("d-outputs.svg"))
+    let steps0 = shown.map(String.init).joined(separator: ", ")
+    print("wrote snapshots.png (top row working, bottom row \(lab.setups[1].name); steps \(steps0)),")
+    print("final.png (both at the end, large), training.gif (both side by side, one frame every \(every) steps),")
+    print("coverage.svg, high-quality.svg, losses.svg, d-outputs.svg; every snapshot as snapshot-<setting>-<step>.png")
+    let legend = "Background: D(x), light orange where D says fake (0), white at ½, light blue where it says real (1). "
+      + "Dark dots: real points; red dots: generated points G(z); green rings: the mode centres."
+    report.addFigure("snapshots.png", caption: "Top row: the working GAN (\(lab.setups[0].title)); bottom row: "
+                     + "\(lab.setups[1].title). Columns: steps \(steps0). " + legend)
+    report.addFigure("final.png", caption: "After \(steps) steps: working (left) and \(lab.setups[1].name) (right). " + legend)
+    report.addFigure("training.gif", caption: "Training, one frame every \(every) steps: working (left), "
+                     + "\(lab.setups[1].name) (right).")
+    report.addFigure("coverage.svg", caption: "Modes covered over training (a mode is covered when at least a quarter "
+                     + "of its fair share of the 2,500 generated points lies within 6σ of its centre).")
+    report.addFigure("high-quality.svg", caption: "Share of the 2,500 generated points within 3σ of some mode centre.")
+    report.addFigure("losses.svg", caption: "The discriminator's loss and the non-saturating generator loss −log D(G(z)), "
+                     + "on the fixed evaluation batches, for both GANs.")
+    report.addFigure("d-outputs.svg", caption: "Mean D(x) on real points and mean D(G(z)) on generated points. At the "
+                     + "game's equilibrium both are ½.")
+    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per \(Trainer.evaluationInterval) steps")
+    report.addLink("checkpoint.safetensors", text: "the checkpoint (both GANs, four Adam states, noise generators; --resume it)")
+    metrics.close()
+    try report.finish(started: started)
+  }
+
+  /// Takes the run-shaping settings from the checkpoint unless a flag was given;
+  /// a flag that contradicts the checkpoint is an error.
+  mutating func adopt(_ checkpoint: Checkpoint) throws {
+    func given(_ flag: String) -> Bool {
+      CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") }
+    }
+    func take(_ key: String, _ flag: String, _ current: String) throws -> String {
+      guard let stored = checkpoint.settings[key] else { return current }
+      if given(flag) && stored != current {
+        throw CheckpointError.settingMismatch(path: checkpoint.path ?? "checkpoint", flag: flag, checkpoint: stored, given: current)
+      }
+      return stored
+    }
+    options.seed = UInt64(try take("seed", "--seed", String(options.seed))) ?? options.seed
+    dataset = Dataset(rawValue: try take("dataset", "--dataset", dataset.rawValue)) ?? dataset
+    contrast = Contrast(rawValue: try take("contrast", "--contrast", contrast.rawValue)) ?? contrast
+    latent = Int(try take("latent", "--latent", String(latent))) ?? latent
+    hidden = Int(try take("hidden", "--hidden", String(hidden))) ?? hidden
+  }
+}
+
+func percent(_ share: Double) -> String { String(format: "%.1f%%", 100 * share) }
+
+/// Runs both twins of the GAN losses on the same random logits, prints the largest
+/// difference and the time of each, and shows why the saturating objective stalls.
+func checkLossTwins(seed: UInt64) -> [(key: String, value: String)] {
+  var rng = RNG(seed: seed, stream: 70)
+  let real = Tensor.uniform([4096, 1], in: -8..<8, using: &rng)
+  let fake = Tensor.uniform([4096, 1], in: -8..<8, using: &rng)
+  let reference = GANLoss.discriminatorLossReference(realLogits: real, fakeLogits: fake)
+  let logits = GANLoss.discriminatorLoss(realLogits: real, fakeLogits: fake)
+  var worst = max(reference.realGradient.maxAbsDifference(logits.realGradient),
+                  reference.fakeGradient.maxAbsDifference(logits.fakeGradient))
+  for objective in GeneratorObjective.allCases {
+    worst = max(worst, GANLoss.generatorLossReference(fakeLogits: fake, objective: objective).fakeGradient
+      .maxAbsDifference(GANLoss.generatorLoss(fakeLogits: fake, objective: objective).fakeGradient))
+  }
+  let valueError = abs(reference.value - logits.value)
+  print("on 4,096 + 4,096 logits in [−8, 8]: loss values differ by \(String(format: "%.1e", valueError)), "
+        + "gradients by at most \(String(format: "%.1e", worst))")
+  let timeReference = Timing.measure { _ = GANLoss.discriminatorLossReference(realLogits: real, fakeLogits: fake) }
+  let timeLogits = Timing.measure { _ = GANLoss.discriminatorLoss(realLogits: real, fakeLogits: fake) }
+  print("D loss + gradients: reference \(Format.duration(timeReference.median)), logits \(Format.duration(timeLogits.median)), "
+        + "speed-up \(String(format: "%.1f", timeReference.median / timeLogits.median))×")
+  let far = Tensor(shape: [1, 1], data: [40])
+  let broken = GANLoss.discriminatorLossReference(realLogits: far, fakeLogits: -far)
+  print("a confident D (logit ±40): reference loss \(broken.value), logits twin \(GANLoss.discriminatorLoss(realLogits: far, fakeLogits: -far).value)")
+
+  print("why the saturating generator stalls — dL_G/dl for one generated point that D rejects (l = logit of D(G(z))):")
+  print("    l      D(G(z))    saturating log(1 − D)   non-saturating −log D")
+  for l: Float in [-8, -4, -2, 0, 2] {
+    let one = Tensor(shape: [1, 1], data: [l])
+    let saturating = GANLoss.generatorLoss(fakeLogits: one, objective: .saturating).fakeGradient.data[0]
+    let nonSaturating = GANLoss.generatorLoss(fakeLogits: one, objective: .nonSaturating).fakeGradient.data[0]
+    print(String(format: "  %4.0f   %9.5f   %21.5f   %21.5f", l, 1 / (1 + exp(-l)), saturating, nonSaturating))
+  }
+  print("early in training D rejects G's points (l ≪ 0): the saturating gradient −D is nearly 0, the non-saturating −(1 − D) nearly −1")
+  return [("GAN loss twins: max gradient difference", String(format: "%.1e", worst)),
+          ("GAN loss twins: speed-up of the logits twin (D loss)",
+           String(format: "%.1f× (%@ vs %@)", timeReference.median / timeLogits.median,
+                  Format.duration(timeReference.median), Format.duration(timeLogits.median)))]
+}

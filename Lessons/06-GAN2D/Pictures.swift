@@ -1,0 +1,90 @@
+import Foundation
+import GenLab
+
+/// The colours of every picture: D(x) from light orange (D says "fake") through white
+/// (D = ½, it cannot tell) to light blue (D says "real"); real points dark, generated red.
+enum Palette {
+  static let realPoints = RGBColour(hex: "#1F2D3D")
+  static let generatedPoints = RGBColour(hex: "#E15759")
+  static let modeMarks = RGBColour(hex: "#59A14F")
+  static let heatMap = PointRaster.orangeWhiteBlue
+  static let side = 200                        // pixels per panel
+  static let range: ClosedRange<Float> = -2.6...2.6
+  static let pointsDrawn = 600                 // of each kind, per panel
+}
+
+extension Trainer {
+  /// GAN `index` now: D(x) over the plane as the background, 600 real points (dark),
+  /// 600 generated points G(z) (red), the fixed evaluation noise, so the same z every time.
+  func panel(_ index: Int, side: Int = Palette.side) -> Image {
+    var raster = PointRaster(width: side, height: side, xRange: Palette.range, yRange: Palette.range)
+    let scale = Float(side) / Float(Palette.side)
+    raster.fill(heatMap: gans[index].probabilityReal(raster.pixelCentres), colours: Palette.heatMap, range: 0...1)
+    for centre in settings.dataset.modes.centres {
+      raster.plot(x: centre.x, y: centre.y, colour: Palette.modeMarks, radius: 6 * scale, ring: true)
+    }
+    raster.plot(points: evaluationReal.slice(0..<Palette.pointsDrawn), colour: Palette.realPoints, radius: scale)
+    raster.plot(points: generated(index).slice(0..<Palette.pointsDrawn), colour: Palette.generatedPoints,
+                radius: 1.2 * scale, opacity: 0.8)
+    raster.drawBorder(colour: RGBColour(hex: "#BAB0AC"))
+    return raster.image
+  }
+
+  /// Up to `columns` snapshots, evenly spaced and always with the first and the last:
+  /// their indices into `frameSteps`.
+  func chosenSnapshots(columns: Int) -> [Int] {
+    let count = frameSteps.count
+    guard count > columns else { return Array(0..<count) }
+    return (0..<columns).map { Int((Double($0) * Double(count - 1) / Double(columns - 1)).rounded()) }
+  }
+
+  /// One row per setting (working on top), one column per chosen snapshot.
+  func writeStrip(to path: String, columns: Int = 6) throws -> [Int] {
+    let chosen = chosenSnapshots(columns: columns)
+    let rows = setups.indices.map { index in chosen.map { frames[index][$0] } }
+    try PNG.write(PointRaster.tile(rows, padding: 6), to: path)
+    return chosen.map { frameSteps[$0] }
+  }
+
+  /// The training as an animation: both GANs side by side, one frame per snapshot.
+  func writeAnimation(to path: String) throws {
+    guard !frameSteps.isEmpty else { return }
+    let images = frameSteps.indices.map { i in PointRaster.tile([setups.indices.map { frames[$0][i] }], padding: 6) }
+    var delays = [Int](repeating: 40, count: images.count)
+    delays[delays.count - 1] = 300   // linger on the end
+    try GIF.write(frames: images, delays: delays, to: path)
+  }
+
+  /// The final panel of each setting, large, side by side.
+  func writeFinal(to path: String) throws {
+    try PNG.write(PointRaster.tile([setups.indices.map { panel($0, side: 2 * Palette.side) }], padding: 8), to: path)
+  }
+
+  func writeCurves(coverageTo coveragePath: String, qualityTo qualityPath: String, lossesTo lossesPath: String,
+                   probabilitiesTo probabilitiesPath: String) throws {
+    let steps = history.map { Double($0.step) }
+    func series(_ index: Int, _ value: (Evaluation) -> Double) -> [Double] { history.map { value($0.evaluations[index]) } }
+    let modeCount = settings.dataset.modes.centres.count
+
+    var coverage = LinePlot(title: "Modes covered (of \(modeCount)): ≥ a quarter of the fair share of points within 6σ",
+                            xLabel: "step", yLabel: "modes")
+    var quality = LinePlot(title: "High-quality share: generated points within 3σ of a mode centre", xLabel: "step",
+                           yLabel: "share of 2,500 points")
+    var losses = LinePlot(title: "Losses on the fixed evaluation batch (log 4 ≈ 1.39 and log 2 ≈ 0.69 at the equilibrium)",
+                          xLabel: "step", yLabel: "nats")
+    var probabilities = LinePlot(title: "What D says: mean D(x) on real points and D(G(z)) on generated ones",
+                                 xLabel: "step", yLabel: "probability 'real'")
+    for (index, setup) in setups.enumerated() {
+      coverage.add(setup.name, x: steps, y: series(index) { Double($0.modesCovered) })
+      quality.add(setup.name, x: steps, y: series(index) { $0.highQualityShare })
+      losses.add("\(setup.name): D loss", x: steps, y: series(index) { $0.discriminatorLoss })
+      losses.add("\(setup.name): G loss −log D(G(z))", x: steps, y: series(index) { $0.generatorLoss })
+      probabilities.add("\(setup.name): D(x), real", x: steps, y: series(index) { $0.probabilityReal })
+      probabilities.add("\(setup.name): D(G(z)), generated", x: steps, y: series(index) { $0.probabilityFake })
+    }
+    try coverage.write(to: coveragePath)
+    try quality.write(to: qualityPath)
+    try losses.write(to: lossesPath)
+    try probabilities.write(to: probabilitiesPath)
+  }
+}

@@ -1,1 +1,0 @@
-print("this lesson is being written")
