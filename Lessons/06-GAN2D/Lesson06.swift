@@ -144,7 +144,8 @@ struct Lesson06: ParsableCommand {
     print("wrote snapshots.png (top row working, bottom row \(lab.setups[1].name); steps \(steps0)),")
     print("final.png (both at the end, large), training.gif (both side by side, one frame every \(every) steps),")
     print("coverage.svg, high-quality.svg, losses.svg, d-outputs.svg; every snapshot as snapshot-<setting>-<step>.png")
-    let legend = "Background: D(x), light orange where D says fake (0), white at ½, light blue where it says real (1). "
+    let legend = "Background: D(x) in five bands: orange D < 0.2 (D says fake), peach 0.2–0.4, white 0.4–0.6 (D cannot tell), "
+      + "pale blue 0.6–0.8, light blue > 0.8 (D says real). "
       + "Dark dots: real points; red dots: generated points G(z); green rings: the mode centres."
     report.addFigure("snapshots.png", caption: "Top row: the working GAN (\(lab.setups[0].title)); bottom row: "
                      + "\(lab.setups[1].title). Columns: steps \(steps0). " + legend)

@@ -1,13 +1,18 @@
 import Foundation
 import GenLab
 
-/// The colours of every picture: D(x) from light orange (D says "fake") through white
-/// (D = ½, it cannot tell) to light blue (D says "real"); real points dark, generated red.
+/// The colours of every picture: D(x) in five bands, from light orange (D < 0.2: D says
+/// "fake") through white (0.4…0.6: it cannot tell) to light blue (D > 0.8: "real"); real
+/// points dark, generated red. Bands rather than a smooth ramp read like contour lines and
+/// are colours of the GIF's fixed palette, so the animation shows exactly what the PNGs show.
 enum Palette {
   static let realPoints = RGBColour(hex: "#1F2D3D")
   static let generatedPoints = RGBColour(hex: "#E15759")
   static let modeMarks = RGBColour(hex: "#59A14F")
-  static let heatMap = PointRaster.orangeWhiteBlue
+  static let heatMap = [RGBColour(red: 255, green: 213, blue: 153), RGBColour(red: 255, green: 213, blue: 204), .white,
+                        RGBColour(red: 204, green: 213, blue: 255), RGBColour(red: 153, green: 213, blue: 255)]
+  /// D(x) ∈ [0, 1] → the band k/4, k = ⌊5·D⌋ (D = 1 in the top band).
+  static func band(_ probability: Float) -> Float { min((5 * probability).rounded(.down), 4) / 4 }
   static let side = 200                        // pixels per panel
   static let range: ClosedRange<Float> = -2.6...2.6
   static let pointsDrawn = 600                 // of each kind, per panel
@@ -19,7 +24,8 @@ extension Trainer {
   func panel(_ index: Int, side: Int = Palette.side) -> Image {
     var raster = PointRaster(width: side, height: side, xRange: Palette.range, yRange: Palette.range)
     let scale = Float(side) / Float(Palette.side)
-    raster.fill(heatMap: gans[index].probabilityReal(raster.pixelCentres), colours: Palette.heatMap, range: 0...1)
+    raster.fill(heatMap: gans[index].probabilityReal(raster.pixelCentres).map(Palette.band), colours: Palette.heatMap,
+                range: 0...1)
     for centre in settings.dataset.modes.centres {
       raster.plot(x: centre.x, y: centre.y, colour: Palette.modeMarks, radius: 6 * scale, ring: true)
     }
