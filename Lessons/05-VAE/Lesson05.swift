@@ -243,19 +243,12 @@ struct Lesson05: ParsableCommand {
   /// Takes the run-shaping settings from the checkpoint unless a flag was given;
   /// a flag that contradicts the checkpoint is an error.
   mutating func adopt(_ checkpoint: Checkpoint) throws {
-    func take(_ key: String, _ flag: String, _ current: String) throws -> String {
-      guard let stored = checkpoint.settings[key] else { return current }
-      if LessonOptions.isGiven(flag) && stored != current {
-        throw CheckpointError.settingMismatch(path: checkpoint.path ?? "checkpoint", flag: flag, checkpoint: stored, given: current)
-      }
-      return stored
-    }
-    options.seed = UInt64(try take("seed", "--seed", String(options.seed))) ?? options.seed
-    arch = Architecture(rawValue: try take("arch", "--arch", arch.rawValue)) ?? arch
-    latent = Int(try take("latent", "--latent", String(latent))) ?? latent
-    binarize = try take("binarize", "--binarize", String(binarize)) == "true"
-    aeEpochs = Int(try take("ae_epochs", "--ae-epochs", String(aeEpochs))) ?? aeEpochs
-    mapEpochs = Int(try take("map_epochs", "--map-epochs", String(mapEpochs))) ?? mapEpochs
+    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
+    try checkpoint.adopt("arch", flag: "--arch", into: &arch)
+    try checkpoint.adopt("latent", flag: "--latent", into: &latent)
+    try checkpoint.adopt("binarize", flag: "--binarize", into: &binarize)
+    try checkpoint.adopt("ae_epochs", flag: "--ae-epochs", into: &aeEpochs)
+    try checkpoint.adopt("map_epochs", flag: "--map-epochs", into: &mapEpochs)
   }
 }
 

@@ -168,21 +168,11 @@ struct Lesson06: ParsableCommand {
   /// Takes the run-shaping settings from the checkpoint unless a flag was given;
   /// a flag that contradicts the checkpoint is an error.
   mutating func adopt(_ checkpoint: Checkpoint) throws {
-    func given(_ flag: String) -> Bool {
-      CommandLine.arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") }
-    }
-    func take(_ key: String, _ flag: String, _ current: String) throws -> String {
-      guard let stored = checkpoint.settings[key] else { return current }
-      if given(flag) && stored != current {
-        throw CheckpointError.settingMismatch(path: checkpoint.path ?? "checkpoint", flag: flag, checkpoint: stored, given: current)
-      }
-      return stored
-    }
-    options.seed = UInt64(try take("seed", "--seed", String(options.seed))) ?? options.seed
-    dataset = Dataset(rawValue: try take("dataset", "--dataset", dataset.rawValue)) ?? dataset
-    contrast = Contrast(rawValue: try take("contrast", "--contrast", contrast.rawValue)) ?? contrast
-    latent = Int(try take("latent", "--latent", String(latent))) ?? latent
-    hidden = Int(try take("hidden", "--hidden", String(hidden))) ?? hidden
+    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
+    try checkpoint.adopt("dataset", flag: "--dataset", into: &dataset)
+    try checkpoint.adopt("contrast", flag: "--contrast", into: &contrast)
+    try checkpoint.adopt("latent", flag: "--latent", into: &latent)
+    try checkpoint.adopt("hidden", flag: "--hidden", into: &hidden)
   }
 }
 

@@ -217,17 +217,9 @@ struct Lesson07: ParsableCommand {
   /// Settings that shape the run come from the checkpoint unless a flag is given;
   /// a flag that contradicts it is an error.
   mutating func adopt(_ checkpoint: Checkpoint) throws {
-    func take(_ key: String, _ flag: String, _ current: String) throws -> String {
-      guard let stored = checkpoint.settings[key] else { return current }
-      if LessonOptions.isGiven(flag) && stored != current {
-        throw CheckpointError.settingMismatch(path: checkpoint.path ?? "checkpoint", flag: flag,
-                                              checkpoint: stored, given: current)
-      }
-      return stored
-    }
-    options.seed = UInt64(try take("seed", "--seed", String(options.seed))) ?? options.seed
-    objective = GeneratorObjective(rawValue: try take("objective", "--objective", objective.rawValue)) ?? objective
-    labelSmoothing = try take("label_smoothing", "--label-smoothing", String(labelSmoothing)) == "true"
+    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
+    try checkpoint.adopt("objective", flag: "--objective", into: &objective)
+    try checkpoint.adopt("label_smoothing", flag: "--label-smoothing", into: &labelSmoothing)
   }
 }
 

@@ -225,6 +225,34 @@ public struct Checkpoint {
     }
   }
 
+  /// For a resumed run: sets `value` to the checkpoint's setting `key`, unless `flag`
+  /// was typed on the command line — then the two must agree (a different value would
+  /// make it a different run: `settingMismatch`). Absent settings leave `value` alone.
+  public func adopt<T: LosslessStringConvertible>(_ key: String, flag: String, into value: inout T,
+                                                  arguments: [String] = CommandLine.arguments) throws {
+    guard let stored = settings[key] else { return }
+    let current = String(describing: value)
+    if LessonOptions.isGiven(flag, arguments: arguments) {
+      if stored != current {
+        throw CheckpointError.settingMismatch(path: fileName, flag: flag, checkpoint: stored, given: current)
+      }
+      return
+    }
+    guard let parsed = T(stored) else { throw CheckpointError.invalidMetadata(path: fileName, key: "setting.\(key)", value: stored) }
+    value = parsed
+  }
+
+  /// `adopt` for a flag whose values are an enumeration's raw strings (`--arch mlp`).
+  public func adopt<T: RawRepresentable>(_ key: String, flag: String, into value: inout T,
+                                         arguments: [String] = CommandLine.arguments) throws where T.RawValue == String {
+    var raw = value.rawValue
+    try adopt(key, flag: flag, into: &raw, arguments: arguments)
+    guard let parsed = T(rawValue: raw) else {
+      throw CheckpointError.invalidMetadata(path: fileName, key: "setting.\(key)", value: raw)
+    }
+    value = parsed
+  }
+
   private func lookup(_ key: String, shape: [Int]) throws -> Tensor {
     guard let tensor = table[key] else { throw CheckpointError.missingTensor(path: fileName, name: key) }
     guard tensor.shape == shape else {

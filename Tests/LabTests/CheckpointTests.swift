@@ -221,3 +221,33 @@ struct TinyRun {
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["checkpoint.safetensors"])
   }
 }
+
+@Suite struct CheckpointSettingsTests {
+  enum Arch: String { case mlp, conv }
+
+  @Test func aResumedRunTakesTheCheckpointsSettingsUnlessAFlagSaysOtherwise() throws {
+    var checkpoint = Checkpoint(lesson: "tiny", seed: 7, step: 3)
+    checkpoint.settings = ["latent": "2", "arch": "conv", "binarize": "true"]
+    var latent = 20, arch = Arch.mlp, binarize = false
+    try checkpoint.adopt("latent", flag: "--latent", into: &latent, arguments: ["lesson"])
+    try checkpoint.adopt("arch", flag: "--arch", into: &arch, arguments: ["lesson"])
+    try checkpoint.adopt("binarize", flag: "--binarize", into: &binarize, arguments: ["lesson"])
+    #expect(latent == 2 && arch == .conv && binarize)
+
+    // A flag that agrees is fine; one that contradicts the checkpoint is an error naming it.
+    var same = 2
+    try checkpoint.adopt("latent", flag: "--latent", into: &same, arguments: ["lesson", "--latent", "2"])
+    var other = 20
+    #expect(throws: CheckpointError.settingMismatch(path: "checkpoint", flag: "--latent", checkpoint: "2", given: "20")) {
+      try checkpoint.adopt("latent", flag: "--latent", into: &other, arguments: ["lesson", "--latent=20"])
+    }
+    // A setting the checkpoint does not have leaves the value alone; an unreadable one is an error.
+    var untouched = 5
+    try checkpoint.adopt("hidden", flag: "--hidden", into: &untouched, arguments: ["lesson"])
+    #expect(untouched == 5)
+    checkpoint.settings["arch"] = "transformer"
+    #expect(throws: CheckpointError.invalidMetadata(path: "checkpoint", key: "setting.arch", value: "transformer")) {
+      try checkpoint.adopt("arch", flag: "--arch", into: &arch, arguments: ["lesson"])
+    }
+  }
+}
