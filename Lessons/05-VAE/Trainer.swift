@@ -235,13 +235,7 @@ final class Trainer {
   /// A resumed run starts with the earlier run's metrics, curves and frames.
   func carryOver(from folder: String) throws {
     guard let resume else { return }
-    let path = (folder as NSString).appendingPathComponent("metrics.jsonl")
-    guard FileManager.default.fileExists(atPath: path) else {
-      print("(no metrics.jsonl beside the checkpoint: the curves start at the resumed epoch)")
-      return
-    }
-    let entries = try MetricsLog.read(path: path).filter { $0.step <= resume.step }
-    try metrics.append(entries)
+    let entries = try metrics.carryOver(from: folder, upTo: resume.step)
     for entry in entries {
       guard let test = entry.values["test_loss"], let phaseIndex = entry.values["phase"],
             let epoch = entry.values["epoch"], let train = entry.values["train_loss"] else { continue }

@@ -229,13 +229,7 @@ final class Trainer {
   /// A resumed run starts with the earlier run's metrics, curves and snapshots.
   func carryOver(from folder: String) throws {
     guard let resume else { return }
-    let path = (folder as NSString).appendingPathComponent("metrics.jsonl")
-    guard FileManager.default.fileExists(atPath: path) else {
-      print("(no metrics.jsonl beside the checkpoint: the curves start at the resumed step)")
-      return
-    }
-    let entries = try MetricsLog.read(path: path).filter { $0.step <= resume.step }
-    try metrics.append(entries)
+    let entries = try metrics.carryOver(from: folder, upTo: resume.step)
     for entry in entries {
       let evaluations = setups.map { setup -> Evaluation in
         func value(_ key: String) -> Double { entry.values["\(setup.name)_\(key)"] ?? .nan }

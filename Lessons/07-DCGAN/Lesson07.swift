@@ -247,11 +247,7 @@ struct History {
   var frames: [Image] = []
 
   mutating func carryOver(from folder: String, upTo step: Int, into metrics: MetricsLog, run: RunFolder) throws {
-    let path = (folder as NSString).appendingPathComponent("metrics.jsonl")
-    guard FileManager.default.fileExists(atPath: path) else { return }
-    let entries = try MetricsLog.read(path: path).filter { $0.step <= step }
-    try metrics.append(entries)
-    for entry in entries {
+    for entry in try metrics.carryOver(from: folder, upTo: step) {
       guard let d = entry.values["d_loss"], let g = entry.values["g_loss"], let real = entry.values["d_real"],
             let fake = entry.values["d_fake"] else { continue }
       points.append((entry.step, DCGAN.StepResult(discriminatorLoss: d, generatorLoss: g, realScore: real, fakeScore: fake)))

@@ -91,6 +91,21 @@ public final class MetricsLog {
     return entries
   }
 
+  /// For a resumed run: appends the lines of the earlier run's `metrics.jsonl` (in
+  /// `folder`, the checkpoint's run folder) up to and including `step`, and returns
+  /// them so the lesson can rebuild its curves. No earlier log: a note, and nothing.
+  @discardableResult
+  public func carryOver(from folder: String, upTo step: Int) throws -> [Entry] {
+    let path = (folder as NSString).appendingPathComponent("metrics.jsonl")
+    guard FileManager.default.fileExists(atPath: path) else {
+      print("(no metrics.jsonl beside the checkpoint: the curves start where the run resumes)")
+      return []
+    }
+    let entries = try Self.read(path: path).filter { $0.step <= step }
+    try append(entries)
+    return entries
+  }
+
   /// Appends lines read from an earlier log unchanged (a resumed run's history).
   public func append(_ entries: [Entry]) throws(RunReportError) {
     guard let file else { throw .cannotWrite(path: path, reason: "the log was closed") }
