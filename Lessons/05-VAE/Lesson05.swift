@@ -233,7 +233,8 @@ struct Lesson05: ParsableCommand {
     }
 
     report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
-    report.addLink("checkpoint.safetensors", text: "the checkpoint (models, Adam state, random generators; --resume it)")
+    try run.keepCheckpoint(resumedFrom: options.resume)
+    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (models, Adam state, random generators; --resume it)")
     report.addLink(RunFolder.samplesFile, text: "\(Format.count(options.numSamples)) VAE samples (safetensors, "
                    + "tensor 'samples', N×1×28×28 in [0, 1])")
     metrics.close()

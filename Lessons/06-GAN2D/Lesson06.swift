@@ -160,7 +160,8 @@ struct Lesson06: ParsableCommand {
     report.addFigure("d-outputs.svg", caption: "Mean D(x) on real points and mean D(G(z)) on generated points. At the "
                      + "game's equilibrium both are ½.")
     report.addLink("metrics.jsonl", text: "the metrics, one JSON object per \(Trainer.evaluationInterval) steps")
-    report.addLink("checkpoint.safetensors", text: "the checkpoint (both GANs, four Adam states, noise generators; --resume it)")
+    try run.keepCheckpoint(resumedFrom: options.resume)
+    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (both GANs, four Adam states, noise generators; --resume it)")
     metrics.close()
     try report.finish(started: started)
   }

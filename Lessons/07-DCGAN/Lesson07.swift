@@ -207,7 +207,8 @@ struct Lesson07: ParsableCommand {
     report.addFigure("scores.svg", caption: "D(x) on real and D(G(z)) on generated batches: the game in balance sits "
                      + "between the two extremes; D(x) → 1 with D(G(z)) → 0 means D is winning.")
     report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
-    report.addLink("checkpoint.safetensors", text: "the checkpoint (both networks, both Adam states, the noise generator)")
+    try run.keepCheckpoint(resumedFrom: options.resume)
+    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (both networks, both Adam states, the noise generator)")
     report.addLink(RunFolder.samplesFile, text: "\(Format.count(options.numSamples)) samples (safetensors, tensor 'samples', "
                    + "N×1×28×28 in [0, 1])")
     metrics.close()
