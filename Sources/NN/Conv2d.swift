@@ -18,6 +18,9 @@ public final class Conv2d: Layer {
   public var implementation: Implementation
   public let convolution: ConvolutionParameters
   private var input: Tensor?
+  /// The optimized twin's im2col matrix of `input`, kept from a training forward so
+  /// backward need not build it again.
+  private var columns: [Float]?
 
   public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
               bias: Bool = true, implementation: Implementation = .optimized,
@@ -38,13 +41,21 @@ public final class Conv2d: Layer {
                  "Conv2d: input has \(input.rank == 4 ? "\(input.shape[1]) channels" : "rank \(input.rank)"), "
                  + "the layer expects \(channels) (input shape \(input.shape), want [N, \(channels), H, W])")
     self.input = input
+    columns = nil
+    if training && implementation == .optimized {
+      let (output, columns) = Convolution.forwardKeepingColumns(input, weight.value, bias?.value, convolution)
+      self.columns = columns
+      return output
+    }
     return Convolution.forward(input, weight.value, bias?.value, convolution, implementation: implementation)
   }
 
   public func backward(_ outputGradient: Tensor) -> Tensor {
     guard let input else { preconditionFailure("Conv2d: backward called before forward") }
-    let gradients = Convolution.backward(input, weight.value, outputGradient, convolution,
-                                         hasBias: bias != nil, implementation: implementation)
+    let gradients = implementation == .optimized
+      ? Convolution.backward(input, weight.value, outputGradient, convolution, hasBias: bias != nil, columns: columns)
+      : Convolution.backward(input, weight.value, outputGradient, convolution,
+                             hasBias: bias != nil, implementation: implementation)
     weight.accumulateGradient(gradients.weight)
     if let bias, let biasGradient = gradients.bias { bias.accumulateGradient(biasGradient) }
     return gradients.input
