@@ -195,8 +195,9 @@ struct Lesson07: ParsableCommand {
     let heavy = (generatorRows + discriminatorRows).max { $0.forward + $0.backward < $1.forward + $1.backward }!
     print("the 64↔128-channel layers (ConvT 128→64 in G, Conv 64→128 in D) carry most of the work; "
           + "heaviest: \(heavy.layer)")
-    for row in generatorRows + discriminatorRows where row.forward + row.backward > 0.05 * (heavy.forward + heavy.backward) {
-      report.metrics.append(("time, \(row.layer) (forward / backward)",
+    let labelled = generatorRows.map { ("G", $0) } + discriminatorRows.map { ("D", $0) }
+    for (network, row) in labelled where row.forward + row.backward > 0.05 * (heavy.forward + heavy.backward) {
+      report.metrics.append(("time, \(network) layer \(row.layer) (forward / backward)",
                              "\(Format.duration(row.forward)) / \(Format.duration(row.backward))"))
     }
 
