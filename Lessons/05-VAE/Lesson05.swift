@@ -109,7 +109,7 @@ struct Lesson05: ParsableCommand {
     settings = lab.settings
     if let resume {
       print("resuming from \(options.resume!) (phase \(resume.metadata["phase"] ?? "?"), epoch \(resume.epoch))")
-      try lab.carryOver(from: (options.resume! as NSString).deletingLastPathComponent)
+      try lab.carryOver()
     }
     var report = RunReport(run: run, title: "Lesson 05 — Autoencoder, then VAE", seed: seed, started: startDate)
     report.dataset = data.description

@@ -106,7 +106,7 @@ final class AutoEncoder {
 
   /// The decoder's mean image σ(logits), [N, 1, 28, 28] in [0, 1].
   func decodeMean(_ codes: Tensor) -> Tensor {
-    sigmoid(decodeLogits(codes)).reshaped([codes.shape[0], 1, 28, 28])
+    Sigmoid().forward(decodeLogits(codes), training: false).reshaped([codes.shape[0], 1, 28, 28])
   }
 }
 
@@ -127,34 +127,10 @@ func concatRows(_ parts: [Tensor]) -> Tensor {
   return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + Array(first.shape.dropFirst()), data: data)
 }
 
-/// [N, 2D] → ([N, D], [N, D]): the first D columns and the rest.
+/// [N, 2D] → ([N, D], [N, D]): the first D columns (μ) and the rest (logσ²).
 func splitColumns(_ x: Tensor, at d: Int) -> (Tensor, Tensor) {
-  let n = x.shape[0], width = x.shape[1]
-  precondition(width == 2 * d, "splitColumns: expected \(2 * d) columns, got shape \(x.shape)")
-  var left = [Float](repeating: 0, count: n * d), right = left
-  x.withUnsafeBufferPointer { source in
-    for i in 0..<n {
-      for j in 0..<d {
-        left[i * d + j] = source[i * width + j]
-        right[i * d + j] = source[i * width + d + j]
-      }
-    }
-  }
-  return (Tensor(shape: [n, d], data: left), Tensor(shape: [n, d], data: right))
-}
-
-/// ([N, D], [N, D]) → [N, 2D], the inverse of `splitColumns`.
-func joinColumns(_ left: Tensor, _ right: Tensor) -> Tensor {
-  let n = left.shape[0], d = left.shape[1]
-  precondition(right.shape == left.shape, "joinColumns: shapes \(left.shape) and \(right.shape) differ")
-  var out = [Float](repeating: 0, count: n * 2 * d)
-  for i in 0..<n {
-    for j in 0..<d {
-      out[i * 2 * d + j] = left.data[i * d + j]
-      out[i * 2 * d + d + j] = right.data[i * d + j]
-    }
-  }
-  return Tensor(shape: [n, 2 * d], data: out)
+  precondition(x.rank == 2 && x.shape[1] == 2 * d, "splitColumns: expected \(2 * d) columns, got shape \(x.shape)")
+  return (x.columns(0..<d), x.columns(d..<(2 * d)))
 }
 
 /// Each row repeated `times` times: row i·times + s is row i.
@@ -168,7 +144,6 @@ func repeatRows(_ x: Tensor, _ times: Int) -> Tensor {
   return Tensor(shape: [n * times] + Array(x.shape.dropFirst()), data: out)
 }
 
-func sigmoid(_ x: Tensor) -> Tensor { x.map { 1 / (1 + exp(-$0)) } }
 
 /// log p(x | logits) of each row under independent Bernoullis, in nats:
 /// Σ_j [y_j·log σ(l_j) + (1 − y_j)·log(1 − σ(l_j))] = −Σ_j [max(l,0) − l·y + log(1 + e^(−|l|))].

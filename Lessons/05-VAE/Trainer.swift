@@ -135,7 +135,7 @@ final class Trainer {
                                              logVariance: logVariance, klScale: 1 / Float(batch))
       : Reparameterization.backward(zGradient: zGradient, epsilon: epsilon, mean: mean,
                                     logVariance: logVariance, klScale: 1 / Float(batch))
-    _ = model.encoder.backward(joinColumns(gradients.mean, gradients.logVariance))
+    _ = model.encoder.backward(Tensor.concatenatingColumns([gradients.mean, gradients.logVariance]))
     optimizer.step()
     return (reconstruction.value + kl, reconstruction.value, kl)
   }
@@ -233,10 +233,9 @@ final class Trainer {
   }
 
   /// A resumed run starts with the earlier run's metrics, curves and frames.
-  func carryOver(from folder: String) throws {
+  func carryOver() throws {
     guard let resume else { return }
-    let entries = try metrics.carryOver(from: folder, upTo: resume.step)
-    for entry in entries {
+    for entry in try metrics.carryOver(from: resume) {
       guard let test = entry.values["test_loss"], let phaseIndex = entry.values["phase"],
             let epoch = entry.values["epoch"], let train = entry.values["train_loss"] else { continue }
       let phase = Phase.allCases[Int(phaseIndex)]
@@ -244,11 +243,8 @@ final class Trainer {
                                  test: Evaluation(total: test, reconstruction: entry.values["test_reconstruction"] ?? .nan,
                                                   kl: entry.values["test_kl"] ?? .nan)))
       if phase == .vae {
-        let name = String(format: "vae-epoch-%03d.png", Int(epoch))
-        let old = (folder as NSString).appendingPathComponent(name)
-        if let image = try? PNG.read(file: old) {
-          frames.append(image)
-          try PNG.write(image, to: run.file(name))
+        if let copy = try run.carryOver(String(format: "vae-epoch-%03d.png", Int(epoch)), from: resume) {
+          frames.append(try PNG.read(file: copy))
         }
       }
     }

@@ -108,7 +108,7 @@ struct Lesson06: ParsableCommand {
           + "fixed evaluation batches, every \(every) a snapshot and a checkpoint")
     if let path = options.resume {
       print("resuming from \(path) (step \(resume!.step))")
-      try lab.carryOver(from: (path as NSString).deletingLastPathComponent)
+      try lab.carryOver()
     }
     try lab.train()
     if !lab.stepTimes.isEmpty {

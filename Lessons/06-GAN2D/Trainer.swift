@@ -227,10 +227,9 @@ final class Trainer {
   }
 
   /// A resumed run starts with the earlier run's metrics, curves and snapshots.
-  func carryOver(from folder: String) throws {
+  func carryOver() throws {
     guard let resume else { return }
-    let entries = try metrics.carryOver(from: folder, upTo: resume.step)
-    for entry in entries {
+    for entry in try metrics.carryOver(from: resume) {
       let evaluations = setups.map { setup -> Evaluation in
         func value(_ key: String) -> Double { entry.values["\(setup.name)_\(key)"] ?? .nan }
         return Evaluation(discriminatorLoss: value("d_loss"), generatorLoss: value("g_loss"),
@@ -244,10 +243,8 @@ final class Trainer {
     for step in snapshotSteps {
       var images: [Image] = []
       for setup in setups {
-        let name = Self.snapshotName(setup.name, step: step)
-        guard let image = try? PNG.read(file: (folder as NSString).appendingPathComponent(name)) else { break }
-        images.append(image)
-        try PNG.write(image, to: run.file(name))
+        guard let copy = try run.carryOver(Self.snapshotName(setup.name, step: step), from: resume) else { break }
+        images.append(try PNG.read(file: copy))
       }
       guard images.count == setups.count else { continue }
       frameSteps.append(step)

@@ -95,8 +95,7 @@ struct Lesson07: ParsableCommand {
       try resume.restore(gan.discriminatorOptimizer, as: "discriminator")
       noise = try resume.rng("noise")
       startStep = resume.step
-      try history.carryOver(from: (options.resume! as NSString).deletingLastPathComponent, upTo: startStep,
-                            into: metrics, run: run)
+      try history.carryOver(from: resume, into: metrics, run: run)
       print("resuming from \(options.resume!) after step \(startStep) of \(steps)")
     }
 
@@ -248,15 +247,13 @@ struct History {
   var points: [(step: Int, values: DCGAN.StepResult)] = []
   var frames: [Image] = []
 
-  mutating func carryOver(from folder: String, upTo step: Int, into metrics: MetricsLog, run: RunFolder) throws {
-    for entry in try metrics.carryOver(from: folder, upTo: step) {
+  mutating func carryOver(from checkpoint: Checkpoint, into metrics: MetricsLog, run: RunFolder) throws {
+    for entry in try metrics.carryOver(from: checkpoint) {
       guard let d = entry.values["d_loss"], let g = entry.values["g_loss"], let real = entry.values["d_real"],
             let fake = entry.values["d_fake"] else { continue }
       points.append((entry.step, DCGAN.StepResult(discriminatorLoss: d, generatorLoss: g, realScore: real, fakeScore: fake)))
-      let name = String(format: "dcgan-step-%05d.png", entry.step)
-      if let image = try? PNG.read(file: (folder as NSString).appendingPathComponent(name)) {
-        frames.append(image)
-        try PNG.write(image, to: run.file(name))
+      if let copy = try run.carryOver(String(format: "dcgan-step-%05d.png", entry.step), from: checkpoint) {
+        frames.append(try PNG.read(file: copy))
       }
     }
   }

@@ -37,6 +37,9 @@ public struct Checkpoint {
   /// Where it was read from (nil for one being built); errors name this file.
   public private(set) var path: String?
 
+  /// The run folder the checkpoint was read from (nil for one being built).
+  public var folder: String? { path.map { ($0 as NSString).deletingLastPathComponent } }
+
   private var names: [String] = []
   private var table: [String: Tensor] = [:]
   private var rngStates: [String: String] = [:]

@@ -91,17 +91,18 @@ public final class MetricsLog {
     return entries
   }
 
-  /// For a resumed run: appends the lines of the earlier run's `metrics.jsonl` (in
-  /// `folder`, the checkpoint's run folder) up to and including `step`, and returns
-  /// them so the lesson can rebuild its curves. No earlier log: a note, and nothing.
+  /// For a resumed run: appends the lines of the earlier run's `metrics.jsonl` (beside
+  /// the checkpoint) up to and including the checkpoint's step, and returns them so the
+  /// lesson can rebuild its curves. No earlier log: a note, and nothing.
   @discardableResult
-  public func carryOver(from folder: String, upTo step: Int) throws -> [Entry] {
-    let path = (folder as NSString).appendingPathComponent("metrics.jsonl")
-    guard FileManager.default.fileExists(atPath: path) else {
+  public func carryOver(from checkpoint: Checkpoint) throws -> [Entry] {
+    guard let folder = checkpoint.folder,
+          case let path = (folder as NSString).appendingPathComponent("metrics.jsonl"),
+          FileManager.default.fileExists(atPath: path) else {
       print("(no metrics.jsonl beside the checkpoint: the curves start where the run resumes)")
       return []
     }
-    let entries = try Self.read(path: path).filter { $0.step <= step }
+    let entries = try Self.read(path: path).filter { $0.step <= checkpoint.step }
     try append(entries)
     return entries
   }

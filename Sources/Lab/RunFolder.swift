@@ -50,14 +50,14 @@ public struct RunFolder: Sendable {
 public enum LabError: Error, CustomStringConvertible, Equatable {
   case cannotCreateFolder(path: String, reason: String)
   case nonFiniteLoss(step: Int, name: String, value: Float)
-  case cannotCopyCheckpoint(from: String, to: String, reason: String)
+  case cannotCopyFile(from: String, to: String, reason: String)
 
   public var description: String {
     switch self {
     case let .cannotCreateFolder(path, reason):
       return "cannot create the run folder \(path): \(reason) (choose another place with --out DIR)"
-    case let .cannotCopyCheckpoint(from, to, reason):
-      return "cannot copy the checkpoint \(from) to \(to): \(reason)"
+    case let .cannotCopyFile(from, to, reason):
+      return "cannot copy \(from) to \(to): \(reason)"
     case let .nonFiniteLoss(step, name, value):
       return "\(name) became \(value) at step \(step): training diverged. Usual causes: a learning rate "
         + "that is too high (try --lr ten times smaller) or the log of zero (add a small ε or use the logits form)."

@@ -34,13 +34,7 @@ private final class VAEStep {
     let batch = images.shape[0]
     optimizer.zeroGradients()
     let statistics = encoder.forward(images, training: true)
-    var mean = Tensor(zeros: [batch, 20]), logVariance = Tensor(zeros: [batch, 20])
-    for i in 0..<batch {
-      for j in 0..<20 {
-        mean.data[i * 20 + j] = statistics.data[i * 40 + j]
-        logVariance.data[i * 20 + j] = statistics.data[i * 40 + 20 + j]
-      }
-    }
+    let mean = statistics.columns(0..<20), logVariance = statistics.columns(20..<40)
     let (z, epsilon) = implementation == .reference
       ? Reparameterization.sampleReference(mean: mean, logVariance: logVariance, rng: &noise)
       : Reparameterization.sample(mean: mean, logVariance: logVariance, rng: &noise)
@@ -53,13 +47,7 @@ private final class VAEStep {
                                              logVariance: logVariance, klScale: 1 / Float(batch))
       : Reparameterization.backward(zGradient: zGradient, epsilon: epsilon, mean: mean,
                                     logVariance: logVariance, klScale: 1 / Float(batch))
-    var joined = Tensor(zeros: [batch, 40])
-    for i in 0..<batch {
-      for j in 0..<20 {
-        joined.data[i * 40 + j] = gradients.mean.data[i * 20 + j]
-        joined.data[i * 40 + 20 + j] = gradients.logVariance.data[i * 20 + j]
-      }
-    }
+    let joined = Tensor.concatenatingColumns([gradients.mean, gradients.logVariance])
     _ = encoder.backward(joined)
     optimizer.step()
   }

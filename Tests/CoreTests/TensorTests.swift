@@ -102,3 +102,13 @@ import TestSupport
     #expect(compare(expected.data, expected.data, shape: [2, 2], .exact).passed)
   }
 }
+
+@Suite struct TensorColumnsTests {
+  @Test func columnsAndTheirConcatenationAreInverses() {
+    let x = Tensor(shape: [2, 5], data: [0, 1, 2, 3, 4, 10, 11, 12, 13, 14])
+    #expect(x.columns(0..<2) == Tensor(shape: [2, 2], data: [0, 1, 10, 11]))
+    #expect(x.columns(2..<5) == Tensor(shape: [2, 3], data: [2, 3, 4, 12, 13, 14]))
+    #expect(x.columns(5..<5).shape == [2, 0])
+    #expect(Tensor.concatenatingColumns([x.columns(0..<2), x.columns(2..<5)]) == x)
+  }
+}
