@@ -112,7 +112,7 @@ final class Trainer {
     _ = gan.generator.backward(pointGradient)                                      //  zeroed before its next step)
     generatorOptimizers[index].step()
 
-    return (dLoss, gLoss, meanSigmoid(realLogits), meanSigmoid(fakeLogits))
+    return (dLoss, gLoss, GANLoss.meanProbability(realLogits), GANLoss.meanProbability(fakeLogits))
   }
 
   // MARK: The loop, evaluations, snapshots, checkpoints
@@ -179,8 +179,8 @@ final class Trainer {
     let fakeLogits = gan.discriminator.forward(points, training: false)
     let dLoss = GANLoss.discriminatorLoss(realLogits: realLogits, fakeLogits: fakeLogits)
     let gLoss = GANLoss.generatorLoss(fakeLogits: fakeLogits, objective: .nonSaturating)
-    return Evaluation(discriminatorLoss: dLoss.value, generatorLoss: gLoss.value, probabilityReal: meanSigmoid(realLogits),
-                      probabilityFake: meanSigmoid(fakeLogits), modesCovered: coverage.modesCovered,
+    return Evaluation(discriminatorLoss: dLoss.value, generatorLoss: gLoss.value, probabilityReal: GANLoss.meanProbability(realLogits),
+                      probabilityFake: GANLoss.meanProbability(fakeLogits), modesCovered: coverage.modesCovered,
                       highQualityShare: coverage.highQualityShare)
   }
 
@@ -251,11 +251,4 @@ final class Trainer {
       for index in images.indices { frames[index].append(images[index]) }
     }
   }
-}
-
-/// The mean of σ(l) = 1/(1 + e^(−l)) over a batch of logits: the mean probability D gives.
-func meanSigmoid(_ logits: Tensor) -> Double {
-  var sum = 0.0
-  for logit in logits.data { sum += 1 / (1 + Foundation.exp(-Double(logit))) }
-  return sum / Double(max(logits.count, 1))
 }

@@ -1,4 +1,5 @@
 import Core
+import Foundation
 
 /// The losses of a GAN (Goodfellow et al., 2014), written twice.
 ///
@@ -25,7 +26,15 @@ import Core
 ///
 /// Shapes: logits of any shape ([N] or [N, 1]); every element is one item. The gradients
 /// have the shapes of the logits they belong to. Values are accumulated in Double.
-public enum GANLoss {}
+public enum GANLoss {
+  /// The discriminator's mean verdict on a batch, the mean of D = σ(l) = 1/(1 + e^(−l))
+  /// over its logits, in Double — the D(x) and D(G(z)) that GAN lessons print and plot.
+  public static func meanProbability(_ logits: Tensor) -> Double {
+    var sum = 0.0
+    for logit in logits.data { sum += 1 / (1 + Foundation.exp(-Double(logit))) }
+    return sum / Double(max(logits.count, 1))
+  }
+}
 
 /// Which loss the generator minimises.
 ///

@@ -116,7 +116,7 @@ public final class DCGAN {
     generatorOptimizer.step()
 
     return StepResult(discriminatorLoss: realHalf.value + fakeHalf.value, generatorLoss: generatorLoss.value,
-                      realScore: meanSigmoid(realLogits), fakeScore: meanSigmoid(fakeLogits))
+                      realScore: GANLoss.meanProbability(realLogits), fakeScore: GANLoss.meanProbability(fakeLogits))
   }
 
   /// G(z) in evaluation mode (BatchNorm's running statistics): [N, 1, 28, 28] in [−1, 1].
@@ -127,8 +127,4 @@ public final class DCGAN {
   }
 
   public var parameterCount: Int { generator.parameterCount + discriminator.parameterCount }
-
-  private func meanSigmoid(_ logits: Tensor) -> Double {
-    logits.data.reduce(0.0) { $0 + 1 / (1 + exp(-Double($1))) } / Double(logits.count)
-  }
 }

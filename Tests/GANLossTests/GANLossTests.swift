@@ -349,3 +349,11 @@ struct ExtremeCase: Sendable, CustomTestStringConvertible {
     #expect(abs(realHalf.value - realReference.value) <= 1e-5 * abs(realReference.value) + 1e-6)
   }
 }
+
+@Suite struct MeanProbabilityTests {
+  @Test func isTheMeanOfTheSigmoids() {
+    // σ(0) = 1/2, σ(ln 3) = 3/4: mean 5/8.
+    let value = GANLoss.meanProbability(Tensor(shape: [2, 1], data: [0, Float(log(3.0))]))
+    #expect(abs(value - 0.625) < 1e-7)
+  }
+}
