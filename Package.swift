@@ -13,6 +13,7 @@
 //   NN                         layers with explicit backward, initialisers, losses, SGD/Adam
 //   Reparameterization         VAE sampling twins: per element + Monte-Carlo KL · vectorized + closed form
 //   GANLoss                    GAN loss twins: probabilities (the textbook) · logits (softplus, fused gradient)
+//   DiffusionNoising           diffusion twins: t single noising steps · closed form; schedules, DDPM/DDIM samplers
 //   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
 //   GenLab                     umbrella module re-exporting all of the above
 import PackageDescription
@@ -46,7 +47,8 @@ func lesson(_ folder: String) -> Target {
     swiftSettings: fast)
 }
 
-let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution", "05-VAE", "06-GAN2D", "07-DCGAN"].map(lesson)
+let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution", "05-VAE", "06-GAN2D", "07-DCGAN",
+               "08-Diffusion2D", "09-DiffusionImages"].map(lesson)
 
 let package = Package(
   name: "GenLab",
@@ -71,11 +73,12 @@ let package = Package(
     module("NN", ["Core", "MatMul", "Convolution", "TransposedConvolution"]),
     module("Reparameterization", ["Core"]),
     module("GANLoss", ["Core"]),
-    module("Models", ["Core", "NN", "GANLoss"]),
+    module("DiffusionNoising", ["Core"]),
+    module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising"]),
     module("Lab", ["Core", "NN", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
-                                           "Reparameterization", "GANLoss", "Models"], swiftSettings: fast),
+                                           "Reparameterization", "GANLoss", "DiffusionNoising", "Models"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
@@ -92,6 +95,7 @@ let package = Package(
     .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
     .testTarget(name: "ReparameterizationTests", dependencies: ["Reparameterization", "TestSupport"]),
     .testTarget(name: "GANLossTests", dependencies: ["GANLoss", "TestSupport"]),
+    .testTarget(name: "DiffusionNoisingTests", dependencies: ["DiffusionNoising", "TestSupport"]),
   ] + lessons,
   swiftLanguageModes: [.v5]
 )

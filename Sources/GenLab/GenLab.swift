@@ -9,4 +9,5 @@
 @_exported import NN
 @_exported import Reparameterization
 @_exported import GANLoss
+@_exported import DiffusionNoising
 @_exported import Models

@@ -1,0 +1,1 @@
+print("lesson 08-Diffusion2D: being written")

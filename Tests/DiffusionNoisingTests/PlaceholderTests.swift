@@ -1,0 +1,2 @@
+import DiffusionNoising
+import Testing
