@@ -68,7 +68,7 @@ public struct Checkpoint {
   }
 
   /// Adds every parameter and buffer of `model` as `<prefix>.<name>`.
-  public mutating func add(_ model: any Layer, as prefix: String) {
+  public mutating func add(_ model: any Trainable, as prefix: String) {
     for (name, parameter) in model.parameters { add(parameter.value, as: "\(prefix).\(name)") }
     for (name, buffer) in model.buffers { add(buffer.value, as: "\(prefix).\(name)") }
   }
@@ -162,7 +162,7 @@ public struct Checkpoint {
   /// Copies `<prefix>.<name>` into each of `model`'s parameters and buffers.
   /// Every one must be present with the right shape, and the checkpoint must hold
   /// no other `<prefix>.` tensors (that would mean a different architecture).
-  public func restore(_ model: any Layer, as prefix: String) throws {
+  public func restore(_ model: any Trainable, as prefix: String) throws {
     var expected = Set<String>()
     for (name, parameter) in model.parameters {
       let key = "\(prefix).\(name)"

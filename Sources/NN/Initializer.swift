@@ -13,6 +13,7 @@ import Core
 /// | `kaimingUniform` | U(±√(6/fanIn)) | 0 |
 /// | `kaimingNormal` | 𝒩(0, 2/fanIn) | 0 |
 /// | `normal(std:)` | 𝒩(0, std²) | 0 |
+/// | `zeros` | 0 | 0 |
 ///
 /// `pytorchDefault` is what `nn.Linear` and `nn.Conv2d` do when constructed:
 /// `kaiming_uniform_(w, a=√5)`, whose bound gain·√(3/fanIn) with gain √(2/(1+a²)) = √(1/3)
@@ -24,6 +25,8 @@ public enum Initializer: Sendable, Equatable {
   case xavierUniform, xavierNormal
   case kaimingUniform, kaimingNormal
   case normal(std: Float)
+  /// Everything 0: a last layer whose first output should be 0 (a diffusion U-Net's ε̂).
+  case zeros
 
   /// A weight tensor of `shape` drawn as the table above says.
   public func weight(shape: [Int], fanIn: Int, fanOut: Int, rng: inout RNG) -> Tensor {
@@ -42,6 +45,8 @@ public enum Initializer: Sendable, Equatable {
       return Tensor.normal(shape, std: (2 / Float(fanIn)).squareRoot(), using: &rng)
     case let .normal(std):
       return Tensor.normal(shape, std: std, using: &rng)
+    case .zeros:
+      return Tensor(zeros: shape)
     }
   }
 
@@ -51,7 +56,7 @@ public enum Initializer: Sendable, Equatable {
     case .pytorchDefault:
       precondition(fanIn >= 1, "Initializer.bias: fanIn \(fanIn) must be ≥ 1")
       return Self.uniform([count], bound: 1 / Float(fanIn).squareRoot(), rng: &rng)
-    case .xavierUniform, .xavierNormal, .kaimingUniform, .kaimingNormal, .normal:
+    case .xavierUniform, .xavierNormal, .kaimingUniform, .kaimingNormal, .normal, .zeros:
       return Tensor(zeros: [count])
     }
   }

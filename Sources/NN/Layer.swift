@@ -43,14 +43,20 @@ public final class Buffer {
 ///   optimizer can walk them and a checkpoint can store them.
 ///
 /// The first axis of every input is the batch.
-public protocol Layer: AnyObject {
+public protocol Layer: Trainable {
   func forward(_ input: Tensor, training: Bool) -> Tensor
   func backward(_ outputGradient: Tensor) -> Tensor
+}
+
+/// Anything that holds named parameters and buffers: every `Layer`, and networks
+/// whose forward takes more than one tensor (a diffusion U-Net takes x_t and t).
+/// Optimizers walk `parameters`; checkpoints store and restore both lists by name.
+public protocol Trainable: AnyObject {
   var parameters: [(name: String, parameter: Parameter)] { get }
   var buffers: [(name: String, buffer: Buffer)] { get }
 }
 
-extension Layer {
+extension Trainable {
   public var parameters: [(name: String, parameter: Parameter)] { [] }
   public var buffers: [(name: String, buffer: Buffer)] { [] }
 
