@@ -1,2 +1,0 @@
-import DiffusionNoising
-import Testing
