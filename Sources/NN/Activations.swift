@@ -3,7 +3,8 @@ import Core
 // Elementwise activations. Each forward is one tight loop over the elements
 // (which the compiler vectorises where the function allows it) and keeps what its
 // backward needs: the input for ReLU and LeakyReLU, the output for Tanh and Sigmoid,
-// whose derivatives are cheapest in terms of y. They take any shape.
+// whose derivatives are cheapest in terms of y, the input and σ(x) for SiLU. They take
+// any shape.
 
 /// The rectified linear unit.
 ///
@@ -135,6 +136,54 @@ public final class Sigmoid: Layer {
       output.withUnsafeBufferPointer { y in
         outputGradient.withUnsafeBufferPointer { dy in
           for i in 0..<y.count { dx[i] = dy[i] * y[i] * (1 - y[i]) }
+        }
+      }
+    }
+  }
+}
+
+/// SiLU, or swish (Elfwing et al. 2017; Ramachandran et al. 2017): the input weighted by
+/// its own sigmoid, the activation of diffusion U-Nets.
+///
+///     forward:   y = x · σ(x),  σ(x) = 1 / (1 + e⁻ˣ)
+///     backward:  dx = dy · (σ(x) + x·σ(x)·(1 − σ(x))) = dy · σ(x) · (1 + x·(1 − σ(x)))
+///
+/// Forward keeps x and σ(x) for backward. Large |x| need no guard: for x → −∞, e⁻ˣ = +∞
+/// gives σ = 0 exactly, so y = x·0 = −0 and dx = dy·0·(1 + x) = ±0; for x → +∞, σ = 1 and
+/// 1 − σ = 0 exactly, so y = x and dx = dy. `FastMath.exp` lets the compiler vectorise the loop.
+public final class SiLU: Layer {
+  private var input: Tensor?
+  private var sigmoid: Tensor?
+
+  public init() {}
+
+  public func forward(_ input: Tensor, training: Bool) -> Tensor {
+    var sigmoid: Tensor?
+    // One loop writes both σ(x) and y.
+    let output = Tensor(filling: input.shape) { y in
+      sigmoid = Tensor(filling: input.shape) { s in
+        input.withUnsafeBufferPointer { x in
+          for i in 0..<x.count {
+            s[i] = 1 / (1 + FastMath.exp(-x[i]))
+            y[i] = x[i] * s[i]
+          }
+        }
+      }
+    }
+    self.input = input
+    self.sigmoid = sigmoid
+    return output
+  }
+
+  public func backward(_ outputGradient: Tensor) -> Tensor {
+    let input = checkedInput(input, outputGradient, layer: "SiLU")
+    let sigmoid = sigmoid!
+    return Tensor(filling: input.shape) { dx in
+      input.withUnsafeBufferPointer { x in
+        sigmoid.withUnsafeBufferPointer { s in
+          outputGradient.withUnsafeBufferPointer { dy in
+            for i in 0..<x.count { dx[i] = dy[i] * s[i] * (1 + x[i] * (1 - s[i])) }
+          }
         }
       }
     }

@@ -13,6 +13,11 @@ import Testing
                 [-0.9640275800758169, -0.46211715726000974, 0, 0.46211715726000974, 0.9950547536867305])
     expectClose(Sigmoid().forward(x, training: true).data,
                 [0.11920292202211755, 0.3775406687981454, 0.5, 0.6224593312018546, 0.9525741268224334])
+    // SiLU and its derivative from numpy: s = 1/(1+np.exp(-v)); v*s and s*(1 + v*(1 - s)).
+    let silu = SiLU()
+    expectClose(silu.forward(x, training: true).data, [-0.2384058, -0.1887703, 0, 0.3112297, 2.857722])
+    expectClose(silu.backward(Tensor(shape: [1, 5], repeating: 1)).data,
+                [-0.09078425, 0.2600388, 0.5, 0.7399612, 1.088104])
   }
 
   @Test func sigmoidSaturatesWithoutNaN() {
@@ -21,22 +26,27 @@ import Testing
     #expect(sigmoid.forward(x, training: true).data == [0, 0, 1, 1])
     #expect(sigmoid.backward(Tensor(shape: [4], repeating: 1)).data == [0, 0, 0, 0])
     #expect(Tanh().forward(x, training: true).data == [-1, -1, 1, 1])
+    // SiLU: x·σ(x) is −0 far left and x far right; its slope 0 and 1 there.
+    let silu = SiLU()
+    #expect(silu.forward(x, training: true).data == [0, 0, 100, 1e4])
+    #expect(silu.backward(Tensor(shape: [4], repeating: 1)).data == [0, 0, 1, 1])
   }
 
-  @Test(arguments: ["ReLU", "LeakyReLU", "Tanh", "Sigmoid"], [[3, 7], [2, 3, 4, 5]])
+  @Test(arguments: ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU"], [[3, 7], [2, 3, 4, 5]])
   func backwardMatchesFiniteDifferences(name: String, shape: [Int]) {
     var rng = RNG(seed: 11)
     let layer: any Layer = switch name {
     case "ReLU": ReLU()
     case "LeakyReLU": LeakyReLU(negativeSlope: 0.2)
     case "Tanh": Tanh()
+    case "SiLU": SiLU()
     default: Sigmoid()
     }
     checkGradients(layer, input: awayFromZero(shape, rng: &rng), "\(name) \(shape)")
   }
 
   @Test func activationsHaveNoParameters() {
-    for layer: any Layer in [ReLU(), LeakyReLU(), Tanh(), Sigmoid(), Flatten(), Reshape([4])] {
+    for layer: any Layer in [ReLU(), LeakyReLU(), Tanh(), Sigmoid(), SiLU(), Flatten(), Reshape([4])] {
       #expect(layer.parameters.isEmpty && layer.buffers.isEmpty)
     }
   }
