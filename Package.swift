@@ -96,6 +96,7 @@ let package = Package(
     .testTarget(name: "ReparameterizationTests", dependencies: ["Reparameterization", "TestSupport"]),
     .testTarget(name: "GANLossTests", dependencies: ["GANLoss", "TestSupport"]),
     .testTarget(name: "DiffusionNoisingTests", dependencies: ["DiffusionNoising", "TestSupport"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "DiffusionNoising", "TestSupport"]),
   ] + lessons,
   swiftLanguageModes: [.v5]
 )
