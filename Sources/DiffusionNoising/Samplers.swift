@@ -134,7 +134,20 @@ extension DiffusionNoising {
                                 observe: (Int, Tensor) -> Void = { _, _ in },
                                 predictNoise: NoisePredictor) -> Tensor {
     precondition(!shape.isEmpty, "DiffusionNoising.sampleDDPM: shape must be [N, …] with items first, got []")
-    var x = Tensor.normal(shape, using: &rng)                           // x_T ~ 𝒩(0, I)
+    let start = Tensor.normal(shape, using: &rng)                       // x_T ~ 𝒩(0, I)
+    return sampleDDPM(from: start, schedule: schedule, variance: variance, clip: clip, rng: &rng,
+                      observe: observe, predictNoise: predictNoise)
+  }
+
+  /// `sampleDDPM` from a given x_T (`start`, [N, …]): the same x_T can then be sampled with
+  /// DDPM and with DDIM and the results compared. `rng` draws only the steps' noise.
+  public static func sampleDDPM(from start: Tensor, schedule: NoiseSchedule, variance: ReverseVariance = .posterior,
+                                clip: ClosedRange<Float>? = nil, rng: inout RNG,
+                                observe: (Int, Tensor) -> Void = { _, _ in },
+                                predictNoise: NoisePredictor) -> Tensor {
+    let shape = start.shape
+    precondition(!shape.isEmpty, "DiffusionNoising.sampleDDPM: x_T must be [N, …] with items first, got a scalar")
+    var x = start
     let steps = schedule.steps
     observe(steps, x)
     for t in stride(from: steps, through: 1, by: -1) {
@@ -156,8 +169,20 @@ extension DiffusionNoising {
                                 observe: (Int, Tensor) -> Void = { _, _ in },
                                 predictNoise: NoisePredictor) -> Tensor {
     precondition(!shape.isEmpty, "DiffusionNoising.sampleDDIM: shape must be [N, …] with items first, got []")
+    let start = Tensor.normal(shape, using: &rng)                       // x_T ~ 𝒩(0, I)
+    return sampleDDIM(from: start, steps: steps, schedule: schedule, clip: clip, observe: observe,
+                      predictNoise: predictNoise)
+  }
+
+  /// `sampleDDIM` from a given x_T (`start`, [N, …]); deterministic, so it needs no generator.
+  public static func sampleDDIM(from start: Tensor, steps: Int, schedule: NoiseSchedule,
+                                clip: ClosedRange<Float>? = nil,
+                                observe: (Int, Tensor) -> Void = { _, _ in },
+                                predictNoise: NoisePredictor) -> Tensor {
+    let shape = start.shape
+    precondition(!shape.isEmpty, "DiffusionNoising.sampleDDIM: x_T must be [N, …] with items first, got a scalar")
     let timesteps = ddimTimesteps(count: steps, schedule: schedule)
-    var x = Tensor.normal(shape, using: &rng)                           // x_T ~ 𝒩(0, I)
+    var x = start
     observe(timesteps[0], x)
     for (i, t) in timesteps.enumerated() {
       let previous = i + 1 < timesteps.count ? timesteps[i + 1] : 0

@@ -1,0 +1,217 @@
+// Lesson 09's measurements and pictures: the noising twins side by side, the held-out
+// loss, sampling from a fixed x_T, the reverse process as a strip and an animation.
+import Foundation
+import GenLab
+
+func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
+func sci(_ value: Double) -> String { String(format: "%.3g", value) }
+
+extension String {
+  func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
+
+/// The value of `body` and the seconds it took.
+func timed<R>(_ body: () -> R) -> (R, Double) {
+  let start = Timing.now()
+  let value = body()
+  return (value, Timing.now() - start)
+}
+
+/// The reference twin (t single steps) against the closed form (one jump) on one image:
+/// 200 copies noised both ways must have the same per-pixel mean √ᾱ_t·x₀ and variance
+/// 1 − ᾱ_t; and at t = T, on a batch of 64, the closed form is what makes training cheap.
+func compareNoisingTwins(_ images: Tensor, schedule: NoiseSchedule, rng: inout RNG) -> [(String, String)] {
+  let T = schedule.steps, copies = 200
+  let x0 = images.gather([Int](repeating: 0, count: copies))
+  let pixels = x0.count / copies
+  var rows: [(String, String)] = []
+  for t in [max(1, T / 10), T / 2] {
+    let timesteps = [Int](repeating: t, count: copies)
+    let chain = DiffusionNoising.noiseReference(x0, timesteps: timesteps, schedule: schedule, rng: &rng).noisy
+    let jump = DiffusionNoising.noise(x0, timesteps: timesteps, schedule: schedule, rng: &rng).noisy
+    let variance = 1 - schedule.alphaBar(t)
+    var worst = 0.0, chainVariance = 0.0, jumpVariance = 0.0
+    for p in 0..<pixels {
+      var sums = (0.0, 0.0, 0.0, 0.0)
+      for n in 0..<copies {
+        let a = Double(chain.data[n * pixels + p]), b = Double(jump.data[n * pixels + p])
+        sums.0 += a; sums.1 += a * a; sums.2 += b; sums.3 += b * b
+      }
+      let (meanA, meanB) = (sums.0 / Double(copies), sums.2 / Double(copies))
+      chainVariance += sums.1 / Double(copies) - meanA * meanA
+      jumpVariance += sums.3 / Double(copies) - meanB * meanB
+      // The difference of two means of `copies` draws has standard error √(2·(1−ᾱ)/copies).
+      worst = max(worst, abs(meanA - meanB) / (2 * variance / Double(copies)).squareRoot())
+    }
+    let line = "t = \(t): per-pixel variance chain \(fixed(chainVariance / Double(pixels))), closed form "
+      + "\(fixed(jumpVariance / Double(pixels))), theory 1 − ᾱ_t = \(fixed(variance)); largest gap between the "
+      + "means over \(pixels) pixels: \(String(format: "%.1f", worst)) standard errors"
+    print(line)
+    rows.append(("noising twins at t = \(t) (\(copies) copies of one image)", line.components(separatedBy: ": ").dropFirst().joined(separator: ": ")))
+  }
+  let batch = images.slice(0..<min(64, images.shape[0]))
+  let all = [Int](repeating: T, count: batch.shape[0])
+  let (_, chainTime) = timed { DiffusionNoising.noiseReference(batch, timesteps: all, schedule: schedule, rng: &rng) }
+  let (_, jumpTime) = timed { DiffusionNoising.noise(batch, timesteps: all, schedule: schedule, rng: &rng) }
+  let speed = "chain \(Format.duration(chainTime)), closed form \(Format.duration(jumpTime)) "
+    + "(\(Int((chainTime / jumpTime).rounded()))× faster)"
+  print("noising \(batch.shape[0]) images to t = T = \(T): " + speed)
+  print("training draws a fresh t for every image of every batch: the chain would cost T/2 steps on average, the jump one")
+  rows.append(("noising \(batch.shape[0]) images to t = T", speed))
+  return rows
+}
+
+/// Each image at t = 0, T/4, T/2, 3T/4, T, in rows: [6·5, 1, 28, 28].
+func noisingStrip(_ images: Tensor, schedule: NoiseSchedule, rng: inout RNG) -> Tensor {
+  let T = schedule.steps
+  let levels = [0, T / 4, T / 2, 3 * T / 4, T]
+  let items = (0..<images.shape[0]).flatMap { [Int](repeating: $0, count: levels.count) }
+  let timesteps = (0..<images.shape[0]).flatMap { _ in levels }
+  return DiffusionNoising.noise(images.gather(items), timesteps: timesteps, schedule: schedule, rng: &rng).noisy
+}
+
+/// ε̂ for a whole batch at one t.
+func predict(_ model: DenoisingDiffusion, _ x: Tensor, _ t: Int) -> Tensor {
+  model.predictNoise(x, [Int](repeating: t, count: x.shape[0]))
+}
+
+/// Samples from a given x_T: DDPM's T ancestral steps, or DDIM with `steps` calls.
+/// x̂₀ is clipped to [−1, 1], the range of the data.
+func sampleFrom(_ start: Tensor, steps: Int, model: DenoisingDiffusion, rng: inout RNG, ddim: Bool = false,
+                observe: (Int, Tensor) -> Void = { _, _ in }) -> Tensor {
+  if ddim {
+    return DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1,
+                                       observe: observe) { predict(model, $0, $1[0]) }
+  }
+  return DiffusionNoising.sampleDDPM(from: start, schedule: model.schedule, clip: -1...1, rng: &rng,
+                                     observe: observe) { predict(model, $0, $1[0]) }
+}
+
+/// The training snapshot: DDIM with a few steps from fixed x_T.
+func snapshot(_ model: DenoisingDiffusion, noise: Tensor) -> Tensor {
+  var unused = RNG(seed: 0)
+  return sampleFrom(noise, steps: Lesson09.snapshotSteps, model: model, rng: &unused, ddim: true)
+}
+
+/// `count` DDIM samples in [0, 1], 64 at a time.
+func drawSamples(_ model: DenoisingDiffusion, count: Int, steps: Int, rng: inout RNG) -> Tensor {
+  var values: [Float] = []
+  values.reserveCapacity(count * 784)
+  for first in stride(from: 0, to: count, by: 64) {
+    let start = Tensor.normal([min(64, count - first), 1, 28, 28], using: &rng)
+    values += sampleFrom(start, steps: steps, model: model, rng: &rng, ddim: true).data.map { min(max(($0 + 1) / 2, 0), 1) }
+  }
+  return Tensor(shape: [count, 1, 28, 28], data: values)
+}
+
+/// 256 held-out images with t and ε drawn once: the same question every time it is asked.
+struct EvaluationBatch {
+  let noisy: Tensor
+  let noise: Tensor
+  let timesteps: [Int]
+
+  init(_ images: Tensor, count: Int, schedule: NoiseSchedule, rng: inout RNG) {
+    let clean = images.slice(0..<min(count, images.shape[0]))
+    timesteps = (0..<clean.shape[0]).map { _ in 1 + rng.int(below: schedule.steps) }
+    (noisy, noise) = DiffusionNoising.noise(clean, timesteps: timesteps, schedule: schedule, rng: &rng)
+  }
+
+  /// The mean squared error of ε̂ (weight average) against ε, 64 images at a time.
+  func loss(_ model: DenoisingDiffusion) -> Double {
+    var total = 0.0
+    for first in stride(from: 0, to: timesteps.count, by: 64) {
+      let range = first..<min(first + 64, timesteps.count)
+      let predicted = model.predictNoise(noisy.slice(range), Array(timesteps[range]))
+      total += Losses.meanSquaredError(predicted, noise.slice(range), reduction: .sum).value
+    }
+    return total / Double(noise.count)
+  }
+}
+
+/// The held-out loss at a ladder of noise levels.
+func lossByLevel(_ model: DenoisingDiffusion, images: Tensor, schedule: NoiseSchedule,
+                 rng: inout RNG) -> [(t: Int, loss: Double)] {
+  let T = schedule.steps
+  let levels = Array(Set([1, T / 100, T / 20, T / 10, T / 4, T / 2, 3 * T / 4, T].map { max(1, $0) })).sorted()
+  let clean = images.slice(0..<min(256, images.shape[0]))
+  return levels.map { t in
+    let timesteps = [Int](repeating: t, count: clean.shape[0])
+    let (noisy, noise) = DiffusionNoising.noise(clean, timesteps: timesteps, schedule: schedule, rng: &rng)
+    var total = 0.0
+    for first in stride(from: 0, to: clean.shape[0], by: 64) {
+      let range = first..<min(first + 64, clean.shape[0])
+      total += Losses.meanSquaredError(model.predictNoise(noisy.slice(range), Array(timesteps[range])),
+                                       noise.slice(range), reduction: .sum).value
+    }
+    return (t, total / Double(noise.count))
+  }
+}
+
+func writeLevelCurve(_ levels: [(t: Int, loss: Double)], to path: String) throws {
+  var plot = LinePlot(title: "Which noise levels are hard", xLabel: "t", yLabel: "ε-prediction loss (held out)", logY: true)
+  plot.add("loss at t", x: levels.map { Double($0.t) }, y: levels.map(\.loss))
+  try plot.write(to: path)
+}
+
+/// Keeps what the pictures of the reverse process need: the first rows' images at the
+/// strip's timesteps, and a grid frame every `interval` steps for the animation.
+final class ReverseRecorder {
+  let T: Int
+  let stripTimes: [Int]
+  let interval: Int
+  private(set) var kept: [Int: Tensor] = [:]
+  private(set) var frames: [Image] = []
+
+  init(T: Int) {
+    self.T = T
+    stripTimes = Array(Set([1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05, 0].map { Int((Double(T) * $0).rounded()) }))
+      .sorted(by: >)
+    interval = max(1, T / 50)
+  }
+
+  func observe(_ t: Int, _ x: Tensor) {
+    if stripTimes.contains(t) { kept[t] = x }
+    if t % interval == 0 {
+      frames.append(Image(grid: x.map { min(max($0, -1), 1) }, columns: 8, range: .minusOneToOne, scale: 2))
+    }
+  }
+
+  var delays: [Int] {
+    var delays = [Int](repeating: 6, count: frames.count)
+    if !delays.isEmpty { delays[delays.count - 1] = 300 }
+    return delays
+  }
+
+  /// Rows of the first `rows` samples, one column per strip time: [rows·columns, 1, 28, 28].
+  func strip(rows: Int) -> Tensor {
+    var items: [Tensor] = []
+    for r in 0..<rows {
+      for t in stripTimes { items.append(kept[t]![item: r].map { min(max($0, -1), 1) }) }
+    }
+    return Tensor.stack(items)
+  }
+}
+
+/// The loss curve and the snapshot frames, carried over from an earlier run on resume.
+struct History {
+  var points: [(step: Int, train: Double, test: Double)] = []
+  var frames: [Image] = []
+
+  mutating func carryOver(from checkpoint: Checkpoint, into metrics: MetricsLog, run: RunFolder) throws {
+    for entry in try metrics.carryOver(from: checkpoint) {
+      guard let train = entry.values["loss"], let test = entry.values["test_loss"] else { continue }
+      points.append((entry.step, train, test))
+      if let copy = try run.carryOver(String(format: "snapshot-%05d.png", entry.step), from: checkpoint) {
+        frames.append(try PNG.read(file: copy))
+      }
+    }
+  }
+
+  func writeCurve(to path: String) throws {
+    let steps = points.map { Double($0.step) }
+    var plot = LinePlot(title: "ε-prediction loss", xLabel: "step", yLabel: "mean (ε̂ − ε)²", logY: true)
+    plot.add("training batches", x: steps, y: points.map(\.train))
+    plot.add("256 held-out images (weight average)", x: steps, y: points.map(\.test))
+    try plot.write(to: path)
+  }
+}

@@ -1,1 +1,0 @@
-print("lesson 09-DiffusionImages: being written")
