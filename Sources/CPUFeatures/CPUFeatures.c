@@ -8,10 +8,14 @@
 #include <malloc.h>
 #endif
 
-void genlab_keep_freed_buffers(void) {
+int genlab_keep_freed_buffers(void) {
 #if defined(__GLIBC__)
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_MMAP_MAX, 0);                  /* no mmap at all: blocks over 32 MiB come from the heap too */
-  mallopt(M_TRIM_THRESHOLD, 0x7fffffff);   /* and a step's peak (≈ 1 GB in a U-Net) is never handed back */
+  int ok = 1;
+  ok &= mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ok &= mallopt(M_MMAP_MAX, 0);                  /* no mmap at all: blocks over 32 MiB come from the heap too */
+  ok &= mallopt(M_TRIM_THRESHOLD, 0x7fffffff);   /* and a step's peak (≈ 1 GB in a U-Net) is never handed back */
+  return ok;
+#else
+  return 0;
 #endif
 }

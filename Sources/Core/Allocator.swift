@@ -13,7 +13,9 @@ public enum Allocator {
   /// Asks the C allocator to keep freed buffers for reuse instead of unmapping them.
   /// Call once at start-up (lessons do it in `LessonOptions.apply()`).
   /// Changes speed only, never results. A no-op where the allocator is not glibc's.
-  public static func keepFreedBuffers() {
-    genlab_keep_freed_buffers()
+  /// Returns whether the allocator took the settings (false where it is not glibc's).
+  @discardableResult
+  public static func keepFreedBuffers() -> Bool {
+    genlab_keep_freed_buffers() == 1
   }
 }

@@ -31,6 +31,7 @@ static inline void genlab_cpu_relax(void) {
 
 /// Keeps freed blocks of up to 32 MiB in glibc's heap instead of unmapping them
 /// (see Core's `Allocator`). A no-op on other C libraries.
-void genlab_keep_freed_buffers(void);
+/// Returns 1 when glibc accepted the settings, 0 elsewhere (another C library).
+int genlab_keep_freed_buffers(void);
 
 #endif
