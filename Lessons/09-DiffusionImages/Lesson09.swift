@@ -60,7 +60,6 @@ struct Lesson09: ParsableCommand {
   mutating func run() throws {
     try options.rejectEpochs(lesson: Self.lessonName)
     options.apply()
-    Allocator.keepFreedBuffers()
     let started = Timing.now()
     let startDate = Date()
 
@@ -216,7 +215,7 @@ struct Lesson09: ParsableCommand {
     }
     print("DDPM, \(T) network calls: \(Format.duration(ddpmTime)) for \(Self.gridCount) images")
     var samplers = [("DDPM, \(T) steps", "samples-ddpm.png", ddpm, ddpmTime)]
-    for count in [ddimSteps, 10] where !samplers.contains(where: { $0.1 == "samples-ddim\(count).png" }) {
+    for count in [ddimSteps, min(10, T)] where !samplers.contains(where: { $0.1 == "samples-ddim\(count).png" }) {
       var unused = RNG(seed: seed, stream: 7)
       let (images, time) = timed { sampleFrom(start, steps: count, model: model, rng: &unused, ddim: true) }
       print("DDIM, \(count) network calls: \(Format.duration(time)) (\(fixed(ddpmTime / time))× faster than DDPM)")

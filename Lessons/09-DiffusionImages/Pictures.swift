@@ -90,7 +90,7 @@ func sampleFrom(_ start: Tensor, steps: Int, model: DenoisingDiffusion, rng: ino
 /// The training snapshot: DDIM with a few steps from fixed x_T.
 func snapshot(_ model: DenoisingDiffusion, noise: Tensor) -> Tensor {
   var unused = RNG(seed: 0)
-  return sampleFrom(noise, steps: Lesson09.snapshotSteps, model: model, rng: &unused, ddim: true)
+  return sampleFrom(noise, steps: min(Lesson09.snapshotSteps, model.schedule.steps), model: model, rng: &unused, ddim: true)
 }
 
 /// `count` DDIM samples in [0, 1], 64 at a time.
