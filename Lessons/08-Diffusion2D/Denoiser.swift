@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import GenLab
+
+/// The 2-D data the diffusion model learns.
+enum Dataset: String, ExpressibleByArgument, CaseIterable {
+  case swissRoll = "swiss-roll"
+  case eightGaussians = "eight-gaussians"
+
+  /// N points of the set in its own coordinates; `seed` picks them (the same seed, the same points).
+  func sample(count: Int, seed: UInt64) -> Tensor {
+    switch self {
+    case .swissRoll: return Toy2D.swissRoll(count: count, seed: seed).points
+    case .eightGaussians: return Toy2D.eightGaussians(count: count, seed: seed).points
+    }
+  }
+
+  /// The network sees x / scale: the root mean square of one coordinate, so the data has
+  /// about the unit scale of the noise it is mixed with. Swiss roll: measured on 10⁷
+  /// points (numpy), 1.068 (the roll in `Toy2D` is already rescaled by 1/6.5); eight
+  /// Gaussians: √(r²/2 + σ²) = √(2 + 0.02²) = 1.4143.
+  var scale: Float {
+    switch self {
+    case .swissRoll: return 1.068
+    case .eightGaussians: return 1.4143
+    }
+  }
+
+  var title: String {
+    switch self {
+    case .swissRoll: return "a swiss roll (one and a half turns, radius 0.72 to 2.17, noise σ 0.05)"
+    case .eightGaussians: return "8 Gaussians on a ring (radius 2, σ 0.02)"
+    }
+  }
+
+  /// Where along the data a point lies, in [0, 1], for colouring: the swiss roll's
+  /// position t (1.5π … 4.5π) of the nearest of `reference`'s points; the ring's angle,
+  /// turned by half a mode (π/8) so that no mode sits where the colours wrap round.
+  func hues(of points: Tensor, reference: (points: Tensor, positions: [Float])) -> [Float] {
+    let count = points.shape[0]
+    switch self {
+    case .eightGaussians:
+      return (0..<count).map { n in
+        let angle = atan2(points.data[2 * n + 1], points.data[2 * n]) + .pi / 8
+        return (angle < 0 ? angle + 2 * .pi : angle) / (2 * .pi)
+      }
+    case .swissRoll:
+      let p = points.data, r = reference.points.data, m = reference.points.shape[0]
+      return (0..<count).map { n in
+        var best = Float.infinity, nearest = 0
+        for j in 0..<m {
+          let dx = p[2 * n] - r[2 * j], dy = p[2 * n + 1] - r[2 * j + 1]
+          let d = dx * dx + dy * dy
+          if d < best { best = d; nearest = j }
+        }
+        return (reference.positions[nearest] - 1.5 * .pi) / (3 * .pi)
+      }
+    }
+  }
+
+  /// Held-out points with the positions `hues` needs (the swiss roll's own t; the ring's angle
+  /// is computed from the point, so its positions are unused).
+  func heldOut(count: Int, seed: UInt64) -> (points: Tensor, positions: [Float]) {
+    switch self {
+    case .swissRoll:
+      let roll = Toy2D.swissRoll(count: count, seed: seed)
+      return (roll.points, roll.position)
+    case .eightGaussians:
+      return (Toy2D.eightGaussians(count: count, seed: seed).points, [])
+    }
+  }
+}
+
+extension NoiseSchedule.Kind: ExpressibleByArgument {}
+
+/// Everything that shapes a run; stored in checkpoints so `--resume` continues the same run.
+struct TrainingSettings {
+  var dataset: Dataset
+  var scheduleKind: NoiseSchedule.Kind
+  var timesteps: Int          // T
+  var hidden: Int
+  var embedding: Int
+  var steps: Int
+  var batchSize: Int
+  var learningRate: Float
+  var every: Int
+  var seed: UInt64
+  var implementation: Implementation
+
+  /// The linear schedule's β range (DDPM's 1e-4 … 0.02, made for T = 1000) is scaled by
+  /// 1000/T, as improved-diffusion does, so that ᾱ_T stays ≈ 4e-5 for any T: x_T is noise.
+  var schedule: NoiseSchedule {
+    switch scheduleKind {
+    case .linear:
+      let scale = 1000 / Double(timesteps)
+      return .linear(steps: timesteps, betaStart: 1e-4 * scale, betaEnd: 0.02 * scale)
+    case .cosine: return .cosine(steps: timesteps)
+    }
+  }
+
+  var stored: [String: String] {
+    ["dataset": dataset.rawValue, "schedule": scheduleKind.rawValue, "timesteps": String(timesteps),
+     "hidden": String(hidden), "embedding": String(embedding), "batch_size": String(batchSize),
+     "lr": String(learningRate), "seed": String(seed), "steps": String(steps), "every": String(every)]
+  }
+
+  var table: [(key: String, value: String)] {
+    [("seed", String(seed)), ("dataset", dataset.title), ("schedule", "\(scheduleKind.rawValue), T = \(timesteps)"),
+     ("network", "[x_t, emb(t)] (2 + \(embedding)) → \(hidden) → \(hidden) → \(hidden) → 2, ReLU"),
+     ("steps", String(steps)), ("batch-size", String(batchSize)),
+     ("lr (Adam, falling linearly to 0)", Format.number(learningRate)), ("every", "\(every) steps"),
+     ("impl", implementation.rawValue)]
+  }
+}
+
+/// The noise predictor ε̂_θ(x_t, t): the noisy point beside the sinusoidal embedding of
+/// its timestep, through an MLP with three hidden layers,
+///
+///     [x_t, emb(t)]  (2 + E)  →  H  →  H  →  H  →  2     (ReLU)
+///
+/// x_t [N, 2] is in the network's coordinates (data / scale); emb(t) [N, E] is
+/// `DiffusionNoising.timeEmbedding`, looked up in a table made once for t = 0 … T.
+final class Denoiser {
+  let network: Sequential
+  let embeddingTable: Tensor      // [T + 1, E], row t = emb(t)
+
+  init(timesteps: Int, hidden: Int, embedding: Int, implementation: Implementation, rng: inout RNG) {
+    embeddingTable = DiffusionNoising.timeEmbedding(Array(0...timesteps), dimension: embedding)
+    let first = Linear(inputSize: 2 + embedding, outputSize: hidden, implementation: implementation, rng: &rng)
+    first.computesInputGradient = false     // the input is data and a fixed embedding: no dL/dx needed
+    network = Sequential(
+      first, ReLU(),
+      Linear(inputSize: hidden, outputSize: hidden, implementation: implementation, rng: &rng), ReLU(),
+      Linear(inputSize: hidden, outputSize: hidden, implementation: implementation, rng: &rng), ReLU(),
+      Linear(inputSize: hidden, outputSize: 2, implementation: implementation, rng: &rng))
+  }
+
+  /// The network's input [N, 2 + E]: x_t beside emb(t).
+  func input(_ noisy: Tensor, timesteps: [Int]) -> Tensor {
+    Tensor.concatenatingColumns([noisy, embeddingTable.gather(timesteps)])
+  }
+
+  /// ε̂(x_t, t), evaluation mode: the `NoisePredictor` the samplers call.
+  func predictNoise(_ noisy: Tensor, timesteps: [Int]) -> Tensor {
+    network.forward(input(noisy, timesteps: timesteps), training: false)
+  }
+}

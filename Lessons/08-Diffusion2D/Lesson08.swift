@@ -1,0 +1,402 @@
+// Lesson 08 — Diffusion on 2-D data.
+//
+// The forward process adds Gaussian noise to the data step by step until nothing but
+// noise is left; a network learns to predict the noise in a noisy point; the reverse
+// process starts from pure noise and removes the predicted noise step by step until
+// points of the data appear. On a swiss roll everything can be seen: the roll dissolving
+// into a Gaussian, the points flowing back onto it, and how much worse (or not) DDIM's
+// 10 steps are than DDPM's 1,000. Read README.md beside this file for the chapter.
+import ArgumentParser
+import Foundation
+import GenLab
+
+@main
+struct Lesson08: ParsableCommand {
+  static let lessonName = "lesson08-diffusion2d"
+  static let configuration = CommandConfiguration(
+    commandName: lessonName,
+    abstract: "Diffusion on a swiss roll (or 8 Gaussians): the forward process, ε-prediction, DDPM's reverse process, DDIM's shortcut.",
+    discussion: """
+      Defaults: --steps 16000, --batch-size 512, --lr 2e-3 (Adam, falling linearly to 0), --every 1000 (steps between \
+      snapshots and checkpoints), --num-samples 2000 (points each sampler generates, scored against as many held-out \
+      points), T = 1000 with DDPM's linear schedule. Each run writes runs/lesson08-diffusion2d/<time>/ with index.html.
+      """)
+
+  @OptionGroup var options: LessonOptions
+
+  @Option(help: "The data: swiss-roll or eight-gaussians (radius 2, σ 0.02).")
+  var dataset: Dataset = .swissRoll
+
+  @Option(help: "The noise schedule β_t: linear (DDPM, 1e-4 to 0.02) or cosine (improved DDPM).")
+  var schedule: NoiseSchedule.Kind = .linear
+
+  @Option(help: "T, the number of noising steps (and of DDPM's sampling steps); the linear schedule's β range is scaled by 1000/T.")
+  var timesteps: Int = 1000
+
+  @Option(help: "Width of the three hidden layers.")
+  var hidden: Int = 128
+
+  @Option(help: "Dimensions of the sinusoidal time embedding (even).")
+  var embedding: Int = 32
+
+  @Option(parsing: .upToNextOption, help: "DDIM's step counts to compare with DDPM (each ≤ T).")
+  var ddimSteps: [Int] = [100, 50, 20, 10]
+
+  static let defaultSteps = 16000, defaultBatchSize = 512, defaultEvery = 1000, defaultSampleCount = 2000
+  static let defaultLearningRate: Float = 2e-3
+  /// Every sampler clips its guess x̂_0 = (x_t − √(1 − ᾱ_t)·ε̂)/√ᾱ_t to ±3 in the network's coordinates
+  /// (the data lies within ±2.2), as DDPM's code clips images to [−1, 1]. Near t = T, √ᾱ_t is tiny
+  /// (cosine schedule: ᾱ_T = 2.4e-9) and divides any error of ε̂ into a point far off the plane; DDIM
+  /// then carries it along. With the linear schedule it changes D² in the third digit; without it,
+  /// DDIM on the cosine schedule scores 70–680× the floor. Set it to nil to see.
+  static let clip: ClosedRange<Float>? = -3...3
+
+  mutating func validate() throws {
+    // Below 50 the scaled linear schedule's β_T = 0.02·1000/T would pass 0.4 (at T = 20 it is 1: x_T forgets x_(T−1) outright).
+    if timesteps < 50 || timesteps > 10_000 { throw ValidationError("--timesteps must be in 50…10000, got \(timesteps)") }
+    if hidden < 1 || hidden > 4096 { throw ValidationError("--hidden must be in 1…4096, got \(hidden)") }
+    if embedding < 2 || embedding > 1024 || embedding % 2 != 0 {
+      throw ValidationError("--embedding must be even and in 2…1024, got \(embedding)")
+    }
+    if ddimSteps.isEmpty { throw ValidationError("--ddim-steps needs at least one step count") }
+    if let bad = ddimSteps.first(where: { $0 < 1 || $0 > timesteps }) {
+      throw ValidationError("--ddim-steps: \(bad) is not in 1…\(timesteps) (T)")
+    }
+  }
+
+  mutating func run() throws {
+    try options.rejectEpochs(lesson: Self.lessonName)
+    options.apply()
+    // The training matrices (512×34 · 34×128, 512×128 · 128×128) are too small for a second
+    // thread to pay for its start-up: one thread trains faster (1.4 ms a step against 2.4 ms
+    // with two on Zen 4). Sampling 2,000 points at once gains from a second core only on an
+    // otherwise idle machine (DDPM 1.3 s against 2.1 s), and loses when another process holds
+    // a core (3.8 s): one thread throughout, unless --threads says otherwise. (The numbers are
+    // the same for any thread count.)
+    if options.threads == nil { Parallel.threadCount = 1 }
+    let started = Timing.now()
+    let startDate = Date()
+
+    // 0. Resuming? The checkpoint's settings win unless a flag says otherwise.
+    var resume: Checkpoint?
+    if let path = options.resume {
+      let checkpoint = try Checkpoint.read(path: path, lesson: Self.lessonName)
+      try adopt(checkpoint)
+      resume = checkpoint
+    }
+    let steps = options.steps ?? resume?.settings["steps"].flatMap(Int.init) ?? Self.defaultSteps
+    // The learning rate falls to 0 at the last step, so the schedule depends on --steps: it cannot change on resume.
+    if let resume { try resume.requireSetting("steps", equals: String(steps), flag: "--steps") }
+    let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
+    if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
+    let learningRate = options.lr ?? resume?.settings["lr"].flatMap(Float.init) ?? Self.defaultLearningRate
+    if let resume { try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr") }
+    let every = options.every ?? resume?.settings["every"].flatMap(Int.init) ?? Self.defaultEvery
+    if let resume { try resume.requireSetting("every", equals: String(every), flag: "--every") }
+    let sampleCount = LessonOptions.isGiven("--num-samples") ? options.numSamples : Self.defaultSampleCount
+    let seed = options.seed
+
+    let settings = TrainingSettings(dataset: dataset, scheduleKind: schedule, timesteps: timesteps, hidden: hidden,
+                                    embedding: embedding, steps: steps, batchSize: batchSize,
+                                    learningRate: learningRate, every: every, seed: seed, implementation: options.impl)
+    let noiseSchedule = settings.schedule
+    let scale = dataset.scale
+
+    Console.section("1. Data: \(dataset.title)")
+    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
+    let metrics = try MetricsLog(run: run, start: startDate)
+    print("training points are drawn fresh every step (batch s from its own seed (seed, s), so resuming is exact);")
+    print("the network sees x / \(Format.number(scale)) (the root mean square of a coordinate), so data and noise "
+          + "have the same scale")
+    let heldOut = dataset.heldOut(count: sampleCount, seed: seed &+ 0x4E1D)
+    print("held out: \(Format.count(sampleCount)) points to score samples against, never trained on "
+          + "(and 5 more pairs of sets to measure the floor)")
+    print("schedule: \(schedule.rawValue), T = \(timesteps): β_1 = \(sci(noiseSchedule.beta(1))), "
+          + "β_T = \(sci(noiseSchedule.beta(timesteps))), ᾱ_T = \(sci(noiseSchedule.alphaBar(timesteps))) "
+          + "(what is left of the data at t = T: √ᾱ_T = \(sci(noiseSchedule.alphaBar(timesteps).squareRoot())))")
+
+    var report = RunReport(run: run, title: "Lesson 08 — Diffusion on 2-D data", seed: seed, started: startDate)
+    report.dataset = dataset.title + "; \(Format.count(sampleCount)) + \(Format.count(sampleCount)) held-out points"
+    report.settings = settings.table + [("num-samples", String(sampleCount)), ("DDIM steps", ddimSteps.map(String.init).joined(separator: ", ")),
+                                        ("threads", String(Parallel.threadCount))]
+    if let path = options.resume { report.settings.append(("resumed from", path)) }
+
+    // 2. The forward process, both twins ---------------------------------------------
+    Console.section("2. The forward process: the t-step chain vs the closed form")
+    let lab = Trainer(settings: settings, run: run, metrics: metrics, resume: resume)
+    report.metrics += checkNoisingTwins(dataset: dataset, schedule: noiseSchedule, seed: seed,
+                                        trainingBatch: lab.batch(step: 1))
+
+    // 3. Training ------------------------------------------------------------------
+    Console.section("3. Training the noise predictor ε̂(x_t, t)")
+    print("network: [x_t, emb(t)] (2 + \(embedding)) → \(hidden) → \(hidden) → \(hidden) → 2 (ReLU), "
+          + "\(Format.count(lab.denoiser.network.parameterCount)) parameters; emb(t) is sinusoidal, \(embedding) dims")
+    print("loss: mean ‖ε − ε̂(√ᾱ_t·x_0 + √(1 − ᾱ_t)·ε, t)‖² with t ~ Uniform{1…\(timesteps)}, ε ~ 𝒩(0, I)")
+    print("\(steps) steps of batch \(batchSize), Adam lr \(Format.number(learningRate)) falling linearly to 0; "
+          + "every \(Trainer.evaluationInterval) steps the loss on a fixed batch, every \(every) a snapshot "
+          + "(DDIM-\(Trainer.snapshotSamplerSteps), \(Format.count(Trainer.snapshotCount)) points), its energy distance, "
+          + "and a checkpoint")
+    if let path = options.resume {
+      print("resuming from \(path) (step \(resume!.step))")
+      try lab.carryOver()
+    }
+    try lab.train()
+    if !lab.stepTimes.isEmpty {
+      let median = lab.stepTimes.sorted()[lab.stepTimes.count / 2]
+      print("one training step (batch \(batchSize): closed-form noising, forward, backward, Adam): "
+            + "\(Format.duration(median)) (median)")
+      report.metrics.append(("training step (median)", Format.duration(median)))
+    }
+    if let last = lab.history.last {
+      print("final loss: fixed evaluation batch \(Format.number(Float(last.evaluationLoss))) per coordinate "
+            + "(1 would be predicting ε̂ = 0; the data's own randomness keeps it well above 0)")
+      report.metrics.append(("final evaluation loss (per coordinate)", Format.number(Float(last.evaluationLoss))))
+    }
+
+    // 4. Sampling ------------------------------------------------------------------
+    Console.section("4. Sampling: DDPM with T = \(timesteps) steps, DDIM with \(ddimSteps.map(String.init).joined(separator: ", "))")
+    let predict: NoisePredictor = { noisy, timesteps in lab.denoiser.predictNoise(noisy, timesteps: timesteps) }
+    print("every sampler starts from the same x_T (\(Format.count(sampleCount)) points) and clips its guess x̂_0 to "
+          + "±\(String(format: "%g", Self.clip?.upperBound ?? .infinity)) (network coordinates; the data lies within ±2.2)")
+    // Every sampler starts from the same x_T (the same stream, its first draws).
+    func startNoise() -> RNG { RNG(seed: seed, stream: 20) }
+    // The strips show the t where the noise's share √(1 − ᾱ_t) of x_t has grown to 0, 0.1, …, 0.9, and T; the
+    // GIF where it has grown by steps of 0.02: even steps of what can be seen, whatever the schedule.
+    let stripTimes = Array(noiseTimes((0...10).map { Double($0) / 10 }, schedule: noiseSchedule).reversed())
+    let frameTimes = Set(noiseTimes((0...50).map { Double($0) / 50 }, schedule: noiseSchedule))
+    var trajectory: [Int: Tensor] = [:]
+    var rng = startNoise()
+    let ddpmStart = Timing.now()
+    let ddpm = DiffusionNoising.sampleDDPM(shape: [sampleCount, 2], schedule: noiseSchedule, clip: Self.clip, rng: &rng,
+                                           observe: { t, x in
+                                             if frameTimes.contains(t) || stripTimes.contains(t) { trajectory[t] = x }
+                                           }, predictNoise: predict) * scale
+    let ddpmTime = Timing.now() - ddpmStart
+    var samplers: [(name: String, calls: Int, seconds: Double, points: Tensor)] = [("DDPM", timesteps, ddpmTime, ddpm)]
+    for count in ddimSteps {
+      var rng = startNoise()
+      let start = Timing.now()
+      let points = DiffusionNoising.sampleDDIM(shape: [sampleCount, 2], steps: count, schedule: noiseSchedule, clip: Self.clip, rng: &rng,
+                                               predictNoise: predict) * scale
+      samplers.append(("DDIM", count, Timing.now() - start, points))
+    }
+    // The floor: what two samples of the data itself score, over 5 pairs of fresh held-out sets.
+    let floors = (0..<5).map { k in
+      SampleDistance.energyDistance(dataset.heldOut(count: sampleCount, seed: seed &+ 0x4E20 &+ UInt64(2 * k)).points,
+                                    dataset.heldOut(count: sampleCount, seed: seed &+ 0x4E21 &+ UInt64(2 * k)).points)
+    }
+    let floor = floors.reduce(0, +) / Double(floors.count)
+    print("energy distance D² = 2·E‖X − Y‖ − E‖X − X′‖ − E‖Y − Y′‖ between \(Format.count(sampleCount)) generated and "
+          + "\(Format.count(sampleCount)) held-out points (data units, all pairs; 0 only for equal distributions):")
+    print("  sampler    steps (network calls)        time         D²   D² / floor")
+    for sampler in samplers {
+      let distance = SampleDistance.energyDistance(sampler.points, heldOut.points)
+      print("  " + padded(sampler.name, 7) + padded(String(sampler.calls), 25, right: true)
+            + padded(Format.duration(sampler.seconds), 12, right: true) + padded(sci(distance), 11, right: true)
+            + padded(String(format: "%.1f", distance / floor), 13, right: true))
+      report.metrics.append(("D²: \(sampler.name), \(sampler.calls) steps (\(Format.duration(sampler.seconds)))",
+                             String(format: "%.2e (%.1f× the floor)", distance, distance / floor)))
+    }
+    print("  " + padded("floor: two held-out sets (mean of 5 pairs)", 44) + padded(sci(floor), 11, right: true)
+          + padded("1", 13, right: true) + "   (the 5 pairs: \(floors.map { sci($0) }.joined(separator: ", ")))")
+    print("with \(Format.count(sampleCount)) points a D² within the floor's range (\(sci(floors.min()!)) … "
+          + "\(sci(floors.max()!))) cannot be told from held-out data; --num-samples 5000 narrows it")
+    report.metrics.append(("D²: two held-out sets (the floor, mean of 5 pairs)",
+                           "\(sci(floor)) (\(floors.map { sci($0) }.joined(separator: ", ")))"))
+    let trainingFloor = SampleDistance.energyDistance(
+      dataset.heldOut(count: Trainer.snapshotCount, seed: seed &+ 0x4E1F).points, lab.snapshotReference.points)
+    let nonFinite = samplers.first { !$0.points.isFinite }
+    if let nonFinite { print("warning: \(nonFinite.name) with \(nonFinite.calls) steps produced non-finite points") }
+
+    var samples: [(name: String, tensor: Tensor)] = [("samples", ddpm)]
+    for sampler in samplers.dropFirst() { samples.append(("ddim_\(sampler.calls)", sampler.points)) }
+    samples.append(("held_out", heldOut.points))
+    try SafeTensors.write(samples, metadata: ["lesson": Self.lessonName, "seed": String(seed), "layout": "N×2",
+                                              "coordinates": "data", "samples": "DDPM, T = \(timesteps)"],
+                          to: run.file(RunFolder.samplesFile))
+
+    // 5. Pictures ------------------------------------------------------------------
+    Console.section("5. Pictures")
+    let processRange = Pictures.processRange(dataset)
+    let finalHues = dataset.hues(of: ddpm, reference: heldOut)
+    // The forward process: each held-out point keeps one ε, so it can be followed from panel to panel.
+    var forwardRNG = RNG(seed: seed, stream: 21)
+    let epsilon = Tensor.normal([sampleCount, 2], using: &forwardRNG)
+    let heldOutHues = dataset.hues(of: heldOut.points, reference: heldOut)
+    let forwardTimes = stripTimes.reversed()
+    let forwardPanels = forwardTimes.map { t -> Image in
+      let noisy = DiffusionNoising.noised(heldOut.points / scale, timesteps: [Int](repeating: t, count: sampleCount),
+                                          noise: epsilon, schedule: noiseSchedule) * scale
+      return Pictures.panel(noisy, hues: heldOutHues, range: processRange)
+    }
+    try PNG.write(Pictures.strip(forwardPanels), to: run.file("forward.png"))
+    let reversePanels = stripTimes.map { t in
+      Pictures.panel(trajectory[t]! * scale, hues: finalHues, background: heldOut.points, range: processRange)
+    }
+    try PNG.write(Pictures.strip(reversePanels), to: run.file("reverse.png"))
+    let gifTimes = frameTimes.sorted(by: >)
+    let frames = gifTimes.map { t in
+      Pictures.panel(trajectory[t]! * scale, hues: finalHues, background: heldOut.points, range: processRange, side: 320)
+    }
+    var delays = [Int](repeating: 8, count: frames.count)
+    delays[0] = 100
+    delays[delays.count - 1] = 300
+    try GIF.write(frames: frames, delays: delays, to: run.file("reverse.gif"))
+    let comparison = [Pictures.panel(heldOut.points, hues: heldOutHues, range: Pictures.sampleRange, side: 240)]
+      + samplers.map { sampler in
+        Pictures.panel(sampler.points, hues: dataset.hues(of: sampler.points, reference: heldOut),
+                       background: heldOut.points, range: Pictures.sampleRange, side: 240)
+      }
+    try PNG.write(Pictures.strip(comparison), to: run.file("samplers.png"))
+    let snapshotSteps = try lab.writeSnapshots(to: run.file("training.png"))
+    try lab.writeLossCurve(to: run.file("loss.svg"))
+    try lab.writeQualityCurve(to: run.file("energy-distance.svg"), floor: trainingFloor)
+    try lab.writeLossByTimestep(to: run.file("loss-by-t.svg"))
+
+    let times = forwardTimes.map(String.init).joined(separator: ", ")
+    let reverseTimes = stripTimes.map(String.init).joined(separator: ", ")
+    let shownSnapshots = snapshotSteps.map(String.init).joined(separator: ", ")
+    print("wrote forward.png (t = \(times)), reverse.png (DDPM, t = \(reverseTimes)), reverse.gif (\(frames.count) frames),")
+    print("samplers.png (held out, DDPM, " + ddimSteps.map { "DDIM \($0)" }.joined(separator: ", ")
+          + "), training.png (steps \(shownSnapshots)), loss.svg, energy-distance.svg, loss-by-t.svg,")
+    print("samples.safetensors (the generated points, data coordinates) and every snapshot as snapshot-<step>.png")
+
+    let colours = dataset == .swissRoll
+      ? "Colour: where along the roll a point lies (blue at the inner end, red at the outer)"
+      : "Colour: the angle round the ring (blue at 0°, through green, yellow and orange, to red at 360°, turned by 22.5°)"
+    report.addFigure("forward.png", caption: "The forward process on \(Format.count(sampleCount)) held-out points, "
+                     + "x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε, at t = \(times) (left to right): where √(1 − ᾱ_t), the noise's share of x_t, has grown to 0, 0.1, …, 0.9, and T. Each point keeps its ε, so it "
+                     + "can be followed from panel to panel. \(colours), fixed before the noise.")
+    report.addFigure("reverse.png", caption: "The reverse process, DDPM from x_T ~ 𝒩(0, I) at t = \(reverseTimes). "
+                     + "\(colours) at the end (t = 0): the colours show where each noise point goes. Grey: held-out data.")
+    report.addFigure("reverse.gif", caption: "The same DDPM run as an animation, \(frames.count) frames at the t where "
+                     + "√(1 − ᾱ_t), the noise's share of x_t, has fallen by 0.02 from the last: the points flow back onto the data.")
+    let captions = samplers.map { "\($0.name) \($0.calls) steps: \(Format.duration($0.seconds))" }
+    report.addFigure("samplers.png", caption: "Left to right: \(Format.count(sampleCount)) held-out points; then, from "
+                     + "the same x_T, " + captions.joined(separator: "; ") + " (wall time, \(Parallel.threadCount) "
+                     + "thread\(Parallel.threadCount == 1 ? "" : "s")). Grey behind the samples: the held-out points.")
+    report.addFigure("training.png", caption: "DDIM-\(Trainer.snapshotSamplerSteps) samples from the same noise over "
+                     + "training, steps \(shownSnapshots), over held-out points in grey. At step 0 the untrained network's "
+                     + "points land far outside the picture.")
+    report.addFigure("loss.svg", caption: "The ε-prediction loss per coordinate: training batches and a fixed batch.")
+    report.addFigure("energy-distance.svg", caption: "Energy distance of the snapshot samples to held-out points "
+                     + "(\(Format.count(Trainer.snapshotCount)) each) over training, and the floor of two held-out sets.")
+    report.addFigure("loss-by-t.svg", caption: "The trained network's loss by timestep: large at small t, where ε is "
+                     + "a tiny part of x_t and must be told apart from the data's own spread; small at large t, where "
+                     + "x_t is almost all ε.")
+    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per \(Trainer.evaluationInterval) steps")
+    report.addLink(RunFolder.samplesFile, text: "the samples (safetensors, N×2 in data coordinates: samples (DDPM), "
+                   + "ddim_<steps>, held_out)")
+    try run.keepCheckpoint(resumedFrom: options.resume)
+    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (network and Adam state; --resume it)")
+    metrics.close()
+    try report.finish(started: started)
+  }
+
+  /// Takes the run-shaping settings from the checkpoint unless a flag was given;
+  /// a flag that contradicts the checkpoint is an error.
+  mutating func adopt(_ checkpoint: Checkpoint) throws {
+    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
+    try checkpoint.adopt("dataset", flag: "--dataset", into: &dataset)
+    try checkpoint.adopt("schedule", flag: "--schedule", into: &schedule)
+    try checkpoint.adopt("timesteps", flag: "--timesteps", into: &timesteps)
+    try checkpoint.adopt("hidden", flag: "--hidden", into: &hidden)
+    try checkpoint.adopt("embedding", flag: "--embedding", into: &embedding)
+  }
+}
+
+/// 1.23e-04.
+func sci(_ value: Double) -> String { String(format: "%.2e", value) }
+
+/// `text` padded with spaces to `width` characters, on the right (or on the left, `right: true`).
+func padded(_ text: String, _ width: Int, right: Bool = false) -> String {
+  let fill = String(repeating: " ", count: max(0, width - text.count))
+  return right ? fill + text : text + fill
+}
+
+/// For each level of the noise's share √(1 − ᾱ_t) of x_t, the first t that reaches it
+/// (0 for level 0, T when no t reaches it), without repeats, ascending.
+func noiseTimes(_ levels: [Double], schedule: NoiseSchedule) -> [Int] {
+  var times: [Int] = []
+  for level in levels {
+    let t = level <= 0 ? 0 : ((1...schedule.steps).first { (1 - schedule.alphaBar($0)).squareRoot() >= level } ?? schedule.steps)
+    if !times.contains(t) { times.append(t) }
+  }
+  return times.sorted()
+}
+
+/// Runs both twins of the forward process on the same data, compares their means and
+/// variances with each other and with theory at a few t, and times each at t = T and on a
+/// training batch.
+func checkNoisingTwins(dataset: Dataset, schedule: NoiseSchedule, seed: UInt64,
+                       trainingBatch: (clean: Tensor, timesteps: [Int], noise: Tensor)) -> [(key: String, value: String)] {
+  let count = 10_000
+  let clean = dataset.sample(count: count, seed: seed &+ 0x7717) / dataset.scale
+  let T = schedule.steps
+  func moments(_ x: Tensor) -> (mean: [Double], variance: [Double]) {
+    var mean = [0.0, 0.0], square = [0.0, 0.0]
+    for n in 0..<x.shape[0] {
+      for k in 0..<2 { let v = Double(x.data[2 * n + k]); mean[k] += v; square[k] += v * v }
+    }
+    let n = Double(x.shape[0])
+    return (mean.map { $0 / n }, (0..<2).map { square[$0] / n - (mean[$0] / n) * (mean[$0] / n) })
+  }
+  let data = moments(clean)
+  print("\(Format.count(count)) data points (network coordinates) noised to x_t twice: by the chain of t single steps "
+        + "x_s = √(1 − β_s)·x_(s−1) + √β_s·ε_s (reference)")
+  print("and by the closed form x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε (one jump). Theory: mean √ᾱ_t·E x_0, variance "
+        + "ᾱ_t·Var x_0 + 1 − ᾱ_t. (x, y) coordinates:")
+  print("      t       ᾱ_t   mean: chain        closed          theory       variance: chain    closed         theory")
+  var worst = 0.0
+  for t in Array(Set([1, T / 10, T / 4, T / 2, T])).sorted() where t >= 1 {
+    var chainRNG = RNG(seed: seed, stream: 71), closedRNG = RNG(seed: seed, stream: 72)
+    let timesteps = [Int](repeating: t, count: count)
+    let chain = moments(DiffusionNoising.noiseReference(clean, timesteps: timesteps, schedule: schedule, rng: &chainRNG).noisy)
+    let closed = moments(DiffusionNoising.noise(clean, timesteps: timesteps, schedule: schedule, rng: &closedRNG).noisy)
+    let alphaBar = schedule.alphaBar(t)
+    let theoryMean = data.mean.map { alphaBar.squareRoot() * $0 }
+    let theoryVariance = data.variance.map { alphaBar * $0 + 1 - alphaBar }
+    for k in 0..<2 {
+      // Standard errors of a difference of two independent means / variances (Gaussian approximation).
+      let meanError = ((chain.variance[k] + closed.variance[k]) / Double(count)).squareRoot()
+      let varianceError = (2 * (chain.variance[k] * chain.variance[k] + closed.variance[k] * closed.variance[k])
+                           / Double(count - 1)).squareRoot()
+      worst = max(worst, abs(chain.mean[k] - closed.mean[k]) / meanError,
+                  abs(chain.variance[k] - closed.variance[k]) / varianceError)
+    }
+    func pair(_ v: [Double]) -> String { String(format: "(%6.3f, %6.3f)", v[0], v[1]) }
+    print(String(format: "  %5d  %8.5f   %@ %@ %@   %@ %@ %@", t, alphaBar, pair(chain.mean), pair(closed.mean),
+                 pair(theoryMean), pair(chain.variance), pair(closed.variance), pair(theoryVariance)))
+  }
+  print(String(format: "chain vs closed form: the largest difference is %.1f standard errors (of 20 numbers; "
+               + "beyond 4 would be a bug)", worst))
+
+  let full = [Int](repeating: T, count: count)
+  let chainTime = Timing.measure(warmup: 0, minRepeats: 2, minSeconds: 0) {
+    var rng = RNG(seed: seed, stream: 73)
+    _ = DiffusionNoising.noiseReference(clean, timesteps: full, schedule: schedule, rng: &rng)
+  }.median
+  let closedTime = Timing.measure {
+    var rng = RNG(seed: seed, stream: 74)
+    _ = DiffusionNoising.noise(clean, timesteps: full, schedule: schedule, rng: &rng)
+  }.median
+  print("time for \(Format.count(count)) points at t = T = \(T): chain \(Format.duration(chainTime)), closed form "
+        + "\(Format.duration(closedTime)), speed-up \(String(format: "%.0f", chainTime / closedTime))×")
+  let batchSize = trainingBatch.clean.shape[0]
+  let batchChain = Timing.measure(warmup: 0, minRepeats: 3, minSeconds: 0) {
+    var rng = RNG(seed: seed, stream: 75)
+    _ = DiffusionNoising.noiseReference(trainingBatch.clean, timesteps: trainingBatch.timesteps, schedule: schedule, rng: &rng)
+  }.median
+  let batchClosed = Timing.measure {
+    _ = DiffusionNoising.noised(trainingBatch.clean, timesteps: trainingBatch.timesteps, noise: trainingBatch.noise,
+                                schedule: schedule)
+  }.median
+  print("a training batch (\(batchSize) points, t uniform in 1…\(T), on average \(T / 2) single steps each): chain "
+        + "\(Format.duration(batchChain)), closed form \(Format.duration(batchClosed)) — the closed form makes any t "
+        + "one step, so a training step costs the network's forward and backward, not t noising steps")
+  return [("noising twins: largest chain − closed difference", String(format: "%.1f standard errors", worst)),
+          ("noising at t = T (\(Format.count(count)) points): chain vs closed form",
+           String(format: "%@ vs %@ (%.0f×)", Format.duration(chainTime), Format.duration(closedTime), chainTime / closedTime)),
+          ("noising a training batch: chain vs closed form",
+           String(format: "%@ vs %@", Format.duration(batchChain), Format.duration(batchClosed)))]
+}

@@ -1,1 +1,0 @@
-print("lesson 08-Diffusion2D: being written")
