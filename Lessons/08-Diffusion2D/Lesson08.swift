@@ -59,9 +59,6 @@ struct Lesson08: ParsableCommand {
       throw ValidationError("--embedding must be even and in 2…1024, got \(embedding)")
     }
     if ddimSteps.isEmpty { throw ValidationError("--ddim-steps needs at least one step count") }
-    if let bad = ddimSteps.first(where: { $0 < 1 || $0 > timesteps }) {
-      throw ValidationError("--ddim-steps: \(bad) is not in 1…\(timesteps) (T)")
-    }
   }
 
   mutating func run() throws {
@@ -93,6 +90,15 @@ struct Lesson08: ParsableCommand {
     if let resume { try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr") }
     let every = options.every ?? resume?.settings["every"].flatMap(Int.init) ?? Self.defaultEvery
     if let resume { try resume.requireSetting("every", equals: String(every), flag: "--every") }
+    // T may come from the checkpoint, so DDIM's step counts are checked here: given ones must
+    // lie in 1…T; of the defaults, those above T are dropped (T itself is then the largest).
+    if LessonOptions.isGiven("--ddim-steps") {
+      if let bad = ddimSteps.first(where: { $0 < 1 || $0 > timesteps }) {
+        throw ValidationError("--ddim-steps: \(bad) is not in 1…\(timesteps) (T)")
+      }
+    } else if ddimSteps.contains(where: { $0 > timesteps }) {
+      ddimSteps = [timesteps] + ddimSteps.filter { $0 < timesteps }
+    }
     let sampleCount = LessonOptions.isGiven("--num-samples") ? options.numSamples : Self.defaultSampleCount
     let seed = options.seed
 
