@@ -91,9 +91,7 @@ struct TrainingSettings {
   /// 1000/T, as improved-diffusion does, so that ᾱ_T stays ≈ 4e-5 for any T: x_T is noise.
   var schedule: NoiseSchedule {
     switch scheduleKind {
-    case .linear:
-      let scale = 1000 / Double(timesteps)
-      return .linear(steps: timesteps, betaStart: 1e-4 * scale, betaEnd: 0.02 * scale)
+    case .linear: return .scaledLinear(steps: timesteps)
     case .cosine: return .cosine(steps: timesteps)
     }
   }

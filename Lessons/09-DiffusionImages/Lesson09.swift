@@ -32,7 +32,7 @@ struct Lesson09: ParsableCommand {
   @Option(help: "The noise schedule: linear (DDPM: β from 10⁻⁴ to 0.02) or cosine (improved DDPM).")
   var schedule: NoiseSchedule.Kind = .linear
 
-  @Option(help: "T, the number of noising steps (and of DDPM's sampling steps).")
+  @Option(help: "T, the number of noising steps (and of DDPM's sampling steps); the linear schedule's β range is scaled by 1000/T.")
   var timesteps: Int = 1000
 
   @Option(help: "Channels of the U-Net at 28×28 (twice as many at 14×14 and 7×7); a multiple of 8.")
@@ -48,7 +48,8 @@ struct Lesson09: ParsableCommand {
   static let gridCount = 32, snapshotCount = 16, snapshotSteps = 20
 
   mutating func validate() throws {
-    if timesteps < 2 || timesteps > 10_000 { throw ValidationError("--timesteps must be in 2…10000, got \(timesteps)") }
+    // Below 50 the scaled linear schedule's β_T = 0.02·1000/T would pass 0.4.
+    if timesteps < 50 || timesteps > 10_000 { throw ValidationError("--timesteps must be in 50…10000, got \(timesteps)") }
     if channels < 8 || channels > 256 || channels % 8 != 0 {
       throw ValidationError("--channels must be a multiple of 8 in 8…256 (GroupNorm uses 8 groups), got \(channels)")
     }
@@ -92,7 +93,7 @@ struct Lesson09: ParsableCommand {
     guard count >= batchSize else {
       throw ValidationError("--batch-size \(batchSize) is larger than the \(count) training images")
     }
-    let noiseSchedule = schedule == .linear ? NoiseSchedule.linear(steps: timesteps) : .cosine(steps: timesteps)
+    let noiseSchedule = schedule == .linear ? NoiseSchedule.scaledLinear(steps: timesteps) : .cosine(steps: timesteps)
     let T = timesteps
     let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
     let metrics = try MetricsLog(run: run, start: startDate)

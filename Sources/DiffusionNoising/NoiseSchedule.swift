@@ -58,6 +58,16 @@ public struct NoiseSchedule: Sendable, Equatable {
   ///
   /// as `np.linspace(betaStart, betaEnd, T)` computes it (T = 1 gives β_1 = betaStart).
   /// Ho et al. use T = 1000, 10⁻⁴ … 0.02, which leaves ᾱ_T ≈ 4·10⁻⁵: x_T is almost pure noise.
+  /// DDPM's linear schedule for any T: the range 10⁻⁴ … 0.02 (made for T = 1000) scaled by
+  /// 1000/T, as improved-diffusion's `get_named_beta_schedule("linear", T)` does, so that
+  /// ᾱ_T stays ≈ 4·10⁻⁵ and x_T is noise for any T. Equal to `linear(steps: 1000)` at T = 1000.
+  /// T ≥ 50 keeps β_T = 20/T ≤ 0.4.
+  public static func scaledLinear(steps: Int) -> NoiseSchedule {
+    precondition(steps >= 50, "NoiseSchedule.scaledLinear: steps must be ≥ 50 (β_T = 20/T), got \(steps)")
+    let scale = 1000 / Double(steps)
+    return linear(steps: steps, betaStart: 1e-4 * scale, betaEnd: 0.02 * scale)
+  }
+
   public static func linear(steps: Int, betaStart: Double = 1e-4, betaEnd: Double = 0.02) -> NoiseSchedule {
     precondition(steps >= 1, "NoiseSchedule.linear: steps must be ≥ 1, got \(steps)")
     precondition(betaStart > 0 && betaStart <= betaEnd && betaEnd < 1,

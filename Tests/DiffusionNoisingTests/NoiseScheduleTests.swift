@@ -110,3 +110,16 @@ import Testing
     #expect(cosine.betas == [0.999] && cosine.posteriorVariances == [0])
   }
 }
+
+@Suite struct ScaledLinearScheduleTests {
+  @Test func equalsDDPMsScheduleAtT1000AndKeepsXTNoise() {
+    #expect(NoiseSchedule.scaledLinear(steps: 1000) == NoiseSchedule.linear(steps: 1000))
+    for steps in [50, 100, 250, 4000] {
+      let schedule = NoiseSchedule.scaledLinear(steps: steps)
+      // β from 0.1/T to 20/T; ᾱ_T ≈ exp(−Σβ) = exp(−10.05) ≈ 4·10⁻⁵ whatever T.
+      #expect(abs(schedule.beta(1) - 0.1 / Double(steps)) < 1e-15)
+      #expect(abs(schedule.beta(steps) - 20 / Double(steps)) < 1e-15)
+      #expect(schedule.alphaBar(steps) < 1e-4, "T = \(steps): ᾱ_T = \(schedule.alphaBar(steps))")
+    }
+  }
+}
