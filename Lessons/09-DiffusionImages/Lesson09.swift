@@ -41,7 +41,7 @@ struct Lesson09: ParsableCommand {
   @Option(help: "Network calls of the DDIM sampler (≤ T); the lesson also shows DDIM with 10.")
   var ddimSteps: Int = 50
 
-  static let defaultSteps = 3000, defaultBatchSize = 64, defaultEvery = 250, defaultChannels = 32
+  static let defaultSteps = 1800, defaultBatchSize = 64, defaultEvery = 200, defaultChannels = 32
   static let defaultLearningRate: Float = 1e-3
   static let defaultSampleCount = 256
   /// Images in the DDPM/DDIM comparison grids and in the training snapshots.
