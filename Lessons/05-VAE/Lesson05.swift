@@ -75,7 +75,7 @@ struct Lesson05: ParsableCommand {
       try adopt(checkpoint)
       resume = checkpoint
     }
-    let epochs = options.epochs ?? resume?.settings["epochs"].flatMap(Int.init) ?? Self.defaultEpochs
+    let epochs = try Checkpoint.setting(options.epochs, "epochs", from: resume, default: Self.defaultEpochs)
     if let resume, let given = options.epochs, String(given) != resume.settings["epochs"] {
       // More (or fewer) VAE epochs only make sense while the VAE is the model being trained.
       guard resume.metadata["phase"] == Phase.vae.rawValue, given >= resume.epoch else {
@@ -83,7 +83,7 @@ struct Lesson05: ParsableCommand {
                                               checkpoint: resume.settings["epochs"] ?? "?", given: String(given))
       }
     }
-    let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
+    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
     if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
     let every = options.every ?? Self.defaultEvery
     let learningRate = options.lr ?? Self.defaultLearningRate

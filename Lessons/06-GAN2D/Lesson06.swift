@@ -61,12 +61,12 @@ struct Lesson06: ParsableCommand {
       try adopt(checkpoint)
       resume = checkpoint
     }
-    let steps = options.steps ?? resume?.settings["steps"].flatMap(Int.init) ?? Self.defaultSteps
+    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps)
     // The learning rates fall to 0 at the last step, so the schedule depends on --steps: it cannot change on resume.
     if let resume { try resume.requireSetting("steps", equals: String(steps), flag: "--steps") }
-    let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
+    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
     if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
-    let learningRate = options.lr ?? resume?.settings["lr"].flatMap(Float.init) ?? Self.defaultLearningRate
+    let learningRate = try Checkpoint.setting(options.lr, "lr", from: resume, default: Self.defaultLearningRate)
     if let resume { try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr") }
     let every = options.every ?? Self.defaultEvery
     let seed = options.seed

@@ -48,9 +48,9 @@ struct Lesson07: ParsableCommand {
       try adopt(checkpoint)
       resume = checkpoint
     }
-    let steps = options.steps ?? resume?.settings["steps"].flatMap(Int.init) ?? Self.defaultSteps
-    let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
-    let every = options.every ?? resume?.settings["every"].flatMap(Int.init) ?? Self.defaultEvery
+    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps)
+    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
+    let every = try Checkpoint.setting(options.every, "every", from: resume, default: Self.defaultEvery)
     let learningRate = options.lr ?? Self.defaultLearningRate
     let seed = options.seed
     if let resume {

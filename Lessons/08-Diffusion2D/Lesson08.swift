@@ -81,14 +81,14 @@ struct Lesson08: ParsableCommand {
       try adopt(checkpoint)
       resume = checkpoint
     }
-    let steps = options.steps ?? resume?.settings["steps"].flatMap(Int.init) ?? Self.defaultSteps
+    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps)
     // The learning rate falls to 0 at the last step, so the schedule depends on --steps: it cannot change on resume.
     if let resume { try resume.requireSetting("steps", equals: String(steps), flag: "--steps") }
-    let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
+    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
     if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
-    let learningRate = options.lr ?? resume?.settings["lr"].flatMap(Float.init) ?? Self.defaultLearningRate
+    let learningRate = try Checkpoint.setting(options.lr, "lr", from: resume, default: Self.defaultLearningRate)
     if let resume { try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr") }
-    let every = options.every ?? resume?.settings["every"].flatMap(Int.init) ?? Self.defaultEvery
+    let every = try Checkpoint.setting(options.every, "every", from: resume, default: Self.defaultEvery)
     if let resume { try resume.requireSetting("every", equals: String(every), flag: "--every") }
     // T may come from the checkpoint, so DDIM's step counts are checked here: given ones must
     // lie in 1…T; of the defaults, those above T are dropped (T itself is then the largest).

@@ -41,7 +41,7 @@ struct Lesson09: ParsableCommand {
   @Option(help: "Network calls of the DDIM sampler (≤ T); the lesson also shows DDIM with 10.")
   var ddimSteps: Int = 50
 
-  static let defaultSteps = 1800, defaultBatchSize = 64, defaultEvery = 200, defaultChannels = 32
+  static let defaultSteps = 1600, defaultBatchSize = 64, defaultEvery = 200, defaultChannels = 32
   static let defaultLearningRate: Float = 1e-3
   static let defaultSampleCount = 256
   /// Images in the DDPM/DDIM comparison grids and in the training snapshots.
@@ -70,10 +70,10 @@ struct Lesson09: ParsableCommand {
       try adopt(checkpoint)
       resume = checkpoint
     }
-    let steps = options.steps ?? resume?.settings["steps"].flatMap(Int.init) ?? Self.defaultSteps
-    let batchSize = options.batchSize ?? resume?.settings["batch_size"].flatMap(Int.init) ?? Self.defaultBatchSize
-    let every = options.every ?? resume?.settings["every"].flatMap(Int.init) ?? Self.defaultEvery
-    let learningRate = options.lr ?? resume?.settings["lr"].flatMap(Float.init) ?? Self.defaultLearningRate
+    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps)
+    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
+    let every = try Checkpoint.setting(options.every, "every", from: resume, default: Self.defaultEvery)
+    let learningRate = try Checkpoint.setting(options.lr, "lr", from: resume, default: Self.defaultLearningRate)
     let sampleCount = LessonOptions.isGiven("--num-samples") ? options.numSamples : Self.defaultSampleCount
     let seed = options.seed
     if let resume {
@@ -219,7 +219,7 @@ struct Lesson09: ParsableCommand {
     for count in [ddimSteps, min(10, T)] where !samplers.contains(where: { $0.1 == "samples-ddim\(count).png" }) {
       var unused = RNG(seed: seed, stream: 7)
       let (images, time) = timed { sampleFrom(start, steps: count, model: model, rng: &unused, ddim: true) }
-      print("DDIM, \(count) network calls: \(Format.duration(time)) (\(fixed(ddpmTime / time))× faster than DDPM)")
+      print("DDIM, \(count) network calls: \(Format.duration(time)) (\(String(format: "%.0f", ddpmTime / time))× faster than DDPM)")
       samplers.append(("DDIM, \(count) steps", "samples-ddim\(count).png", images, time))
     }
     for (name, file, images, time) in samplers {

@@ -245,6 +245,19 @@ public struct Checkpoint {
     value = parsed
   }
 
+  /// A training flag's value on a possibly resumed run: the flag if it was given, else the
+  /// checkpoint's `setting.<key>`, else the lesson's default. A stored setting that does not
+  /// parse is an error naming the file and the key (not a silent fall back to the default).
+  public static func setting<T: LosslessStringConvertible>(_ flag: T?, _ key: String, from checkpoint: Checkpoint?,
+                                                            default value: T) throws -> T {
+    if let flag { return flag }
+    guard let checkpoint, let stored = checkpoint.settings[key] else { return value }
+    guard let parsed = T(stored) else {
+      throw CheckpointError.invalidMetadata(path: checkpoint.fileName, key: "setting.\(key)", value: stored)
+    }
+    return parsed
+  }
+
   /// `adopt` for a flag whose values are an enumeration's raw strings (`--arch mlp`).
   public func adopt<T: RawRepresentable>(_ key: String, flag: String, into value: inout T,
                                          arguments: [String] = CommandLine.arguments) throws where T.RawValue == String {

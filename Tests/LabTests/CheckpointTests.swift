@@ -250,4 +250,19 @@ struct TinyRun {
       try checkpoint.adopt("arch", flag: "--arch", into: &arch, arguments: ["lesson"])
     }
   }
+
+  @Test func trainingSettingsComeFromTheFlagThenTheCheckpointThenTheDefault() throws {
+    var checkpoint = Checkpoint(lesson: "tiny", seed: 7, step: 3)
+    checkpoint.settings = ["steps": "300", "lr": "0.002"]
+    #expect(try Checkpoint.setting(500, "steps", from: checkpoint, default: 100) == 500)
+    #expect(try Checkpoint.setting(nil as Int?, "steps", from: checkpoint, default: 100) == 300)
+    #expect(try Checkpoint.setting(nil as Float?, "lr", from: checkpoint, default: 1e-3) == 0.002)
+    #expect(try Checkpoint.setting(nil as Int?, "every", from: checkpoint, default: 50) == 50)
+    #expect(try Checkpoint.setting(nil as Int?, "steps", from: nil, default: 100) == 100)
+    // A stored value that does not parse is an error, not a silent return to the default.
+    checkpoint.settings["steps"] = "three hundred"
+    #expect(throws: CheckpointError.invalidMetadata(path: "checkpoint", key: "setting.steps", value: "three hundred")) {
+      try Checkpoint.setting(nil as Int?, "steps", from: checkpoint, default: 100)
+    }
+  }
 }
