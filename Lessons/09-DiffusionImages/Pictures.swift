@@ -45,7 +45,8 @@ func compareNoisingTwins(_ images: Tensor, schedule: NoiseSchedule, rng: inout R
     }
     let line = "t = \(t): per-pixel variance chain \(fixed(chainVariance / Double(pixels))), closed form "
       + "\(fixed(jumpVariance / Double(pixels))), theory 1 − ᾱ_t = \(fixed(variance)); largest gap between the "
-      + "means over \(pixels) pixels: \(String(format: "%.1f", worst)) standard errors"
+      + "means over \(pixels) pixels: \(String(format: "%.1f", worst)) standard errors (the largest of \(pixels) "
+      + "independent ones is typically 3–3.5; beyond 5 would be a bug)"
     print(line)
     rows.append(("noising twins at t = \(t) (\(copies) copies of one image)", line.components(separatedBy: ": ").dropFirst().joined(separator: ": ")))
   }
