@@ -4,7 +4,7 @@ sampling run that genlab-bench times as unet_step and ddim_sample, the same netw
 initialisation, loss, optimiser, weight average and batch. A tool, not a test dependency:
 
     pip install "jax[cpu]" numpy
-    python3 bench/peers/unet_jax.py [--threads 2] [--repeats 20] [--forms default,dilated,subpixel4,best] [--layers] [--json]
+    python3 bench/peers/unet_jax.py [--threads 2] [--repeats 20] [--forms default,subpixel,subpixel4] [--layers] [--json]
 
 --threads N pins the process to the first N visible cores before JAX starts (N = 1 also sets
 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1", as the other
@@ -33,13 +33,13 @@ L = mean over pixels of (ε̂ − ε)², gradients, Adam (lr 1e-3, β 0.9/0.999,
 d = min(0.999, (1+n)/(10+n)) at update n (GenLab's WeightAverage). Batch 64 of 1×28×28 in [−1, 1]
 (random uniform, as genlab-bench's). Float32 throughout.
 Sampling (ddim_sample): DDIM, 20 network calls (t = 1000, 950, …, 50, then to 0), 16 images, x_T fixed,
-averaged weights, x̂_0 clipped to [−1, 1], forward only. Two forms: 'per-call' (one jitted function =
+averaged weights, x̂_0 clipped to [−1, 1], forward only. Forms: 'per-call' (one jitted function =
 network + DDIM update, called 20 times from Python, as GenLab calls its predictor), 'unrolled' (the
 20 calls written out in one jit), 'scan-unrolled' (lax.scan with unroll=True: the same program) and
-'scan' (lax.scan, a while loop). The rolled scan is ≈ 27× slower here: inside the while body XLA:CPU
-keeps the convolutions in NCHW (dim_labels bf01_oi01->bf01, seen in the compiled HLO) and runs them
-with its generic emitter instead of the NHWC fast path it picks outside loops (a 64→64 3×3 conv on
-16×14×14, 20 times: 2.0 s in a scan, 49 ms unrolled).
+'scan' (lax.scan, a while loop; not run unless asked). The rolled scan is ≈ 18× slower here: inside the while body XLA:CPU
+keeps the convolutions in NCHW (dim_labels bf01_oi01->bf01, seen in the compiled HLO), apparently run
+by a generic emitter instead of the NHWC fast path it picks outside loops (a 64→64 3×3 conv on
+16×14×14, 20 times: 2.0 s in a scan, 49 ms unrolled, with another process on one core).
 
 Forms of the two transposed convs (PyTorch ConvTranspose2d(k4, s2, p1): 7→14 and 14→28, checked):
   default   lax.conv_transpose, flipped kernel, padding k−1−p = 2 (= conv with lhs_dilation 2)
@@ -47,14 +47,48 @@ Forms of the two transposed convs (PyTorch ConvTranspose2d(k4, s2, p1): 7→14 a
             transposed to OIHW) — XLA sees the same convolution, so the same speed is expected
   subpixel  one stride-1 3×3 conv to 4·Cout channels (the 4 output phases), pixel shuffle
   subpixel4 four stride-1 2×2 convs, one per output phase, stacked, pixel shuffle
-  best      the fastest form per layer from --layers on the measuring machine (see FORMS)
+  best      the fastest form per layer from --layers on the measuring machine: subpixel4 for both
+  (also 'first/second', e.g. subpixel4/default: upsample2's form, then upsample1's)
 XLA's weight gradient of the transposed conv (a conv with lhs dilation) is slow on CPU (see
 dcgan_jax.py); the sub-pixel forms make every conv in the backward a plain stride-1 conv.
 Checks (unless --no-check): each form against a float64 numpy scatter ConvTranspose2d on a small
 case (≤ 1e-5) and on both U-Net layer shapes against default (y, dx, dw); output sizes 7→14, 14→28;
 the parameter count; step-1 loss of every form (the zero output conv gives ε̂ = 0, L = mean ε² ≈ 1).
 
-Measured: see the table at the end of this docstring (filled in from runs on the measuring machine).
+Measured 2026-11-25/26 on "AMD EPYC" (/proc/cpuinfo: family 25, model 17 = Zen 4, AVX-512, 2 cores),
+jax 0.10.2, numpy 2.4.6. Timed = one jitted call + block_until_ready; the compiling call and 3 warm-up
+calls are not timed; the forms' steps interleaved in 4 rounds; the script prints the other processes'
+CPU use per round (≤ 0.02 cores in every round of the runs below):
+
+  2 threads:  python3 bench/peers/unet_jax.py --threads 2 --repeats 24 --forms default,subpixel,subpixel4 --sample-forms per-call,unrolled --no-check
+  1 thread:   python3 bench/peers/unet_jax.py --threads 1 --repeats 16 --forms default,subpixel,subpixel4 --sample-forms per-call,unrolled --no-check
+
+  unet_step (batch 64), ms      2 threads (min / median)   1 thread (min / median)
+  default (lax.conv_transpose)  740.1 / 780.4              1169.2 / 1201.6
+  subpixel                      569.2 / 605.2               764.7 /  784.5
+  subpixel4 (= best)            525.6 / 559.5               731.0 /  740.0
+  dilated gave default's times (same HLO; 780 / 784 ms min in a run with ≈ 1 core taken by others).
+  Step-1 loss 0.9905 in every form, the same losses after 28 steps (0.2587) in every form.
+  Compile 5–9 s per form.
+
+  ddim_sample (20 calls, 16 images), ms   2 threads      1 thread
+  per-call (20 jitted calls)              747.5 / 767.1  876.5 / 882.1
+  unrolled (one jit)                      730.7 / 745.4  857.7 / 878.0
+  scan (lax.scan, rolled)                 13,418 / 13,439 (3 runs, quiet): the while-loop NCHW problem above
+  Sampling scales poorly with threads (×1.17) and costs ≈ 37 ms per batch-16 forward, about what a
+  training step spends per image on forward + backward; the convT form makes no difference there
+  (per-call with subpixel4: 779 ms min vs default 755 ms in the same minute).
+
+  ConvT layers alone (--layers, batch 64; fwd, fwd + grads of x and w), ms min / median, 2 threads,
+  with ≈ 1 core taken by another process in that run (relative order is what matters):
+                        default        dilated        subpixel       subpixel4
+  64→64 7→14    fwd      4.0 / 4.6      5.1 / 6.0      5.6 / 5.9      5.1 / 5.3
+                f+b     71.7 / 73.4    72.1 / 73.8    17.2 / 18.6    10.4 / 11.0
+  64→32 14→28   fwd     10.3 / 10.9    15.2 / 17.9    20.7 / 29.0    11.7 / 12.0
+                f+b    170.9 / 173.2  341.8 / 376.3   48.0 / 61.2    29.3 / 29.9
+  XLA's transposed-conv weight gradient is the slow part: ≈ 240 ms of default's step at 2 threads
+  (≈ 215 ms of it saved by subpixel4).
+Raw outputs: /tmp/unet_jax_2t.txt, /tmp/unet_jax_2t_b.txt, /tmp/unet_jax_1t.txt (measuring machine only).
 """
 import argparse
 import datetime
@@ -76,8 +110,8 @@ def parse_args():
     p.add_argument("--repeats", type=int, default=20, help="timed steps per form and timed sampling runs per form")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps/runs after the compiling call")
     p.add_argument("--rounds", type=int, default=4, help="interleave the forms' timed repeats in this many rounds")
-    p.add_argument("--forms", default="default,dilated,subpixel4,best", help="convT forms for the step (see FORMS)")
-    p.add_argument("--sample-forms", default="per-call,unrolled,scan",
+    p.add_argument("--forms", default="default,subpixel,subpixel4", help="convT forms for the step (see FORMS)")
+    p.add_argument("--sample-forms", default="per-call,unrolled",
                    help="per-call, unrolled, scan-unrolled, scan (scan: at most 3 timed runs, it is slow)")
     p.add_argument("--sample-convt", default="default", help="convT form used for sampling (forward only)")
     p.add_argument("--layers", action="store_true", help="also time each convT layer (fwd, fwd+bwd) in every form")
