@@ -14,6 +14,7 @@
 //   Reparameterization         VAE sampling twins: per element + Monte-Carlo KL · vectorized + closed form
 //   GANLoss                    GAN loss twins: probabilities (the textbook) · logits (softplus, fused gradient)
 //   DiffusionNoising           diffusion twins: t single noising steps · closed form; schedules, DDPM/DDIM samplers
+//   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression)
 //   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
 //   GenLab                     umbrella module re-exporting all of the above
 import PackageDescription
@@ -74,11 +75,12 @@ let package = Package(
     module("Reparameterization", ["Core"]),
     module("GANLoss", ["Core"]),
     module("DiffusionNoising", ["Core"]),
+    module("ArithmeticCoding", ["Core"]),
     module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising"]),
     module("Lab", ["Core", "NN", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
-                                           "Reparameterization", "GANLoss", "DiffusionNoising", "Models"], swiftSettings: fast),
+                                           "Reparameterization", "GANLoss", "DiffusionNoising", "ArithmeticCoding", "Models"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
@@ -96,6 +98,7 @@ let package = Package(
     .testTarget(name: "ReparameterizationTests", dependencies: ["Reparameterization", "TestSupport"]),
     .testTarget(name: "GANLossTests", dependencies: ["GANLoss", "TestSupport"]),
     .testTarget(name: "DiffusionNoisingTests", dependencies: ["DiffusionNoising", "TestSupport"]),
+    .testTarget(name: "ArithmeticCodingTests", dependencies: ["ArithmeticCoding", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "DiffusionNoising", "TestSupport"]),
   ] + lessons,
   swiftLanguageModes: [.v5]

@@ -10,4 +10,5 @@
 @_exported import Reparameterization
 @_exported import GANLoss
 @_exported import DiffusionNoising
+@_exported import ArithmeticCoding
 @_exported import Models

@@ -1,0 +1,2 @@
+import ArithmeticCoding
+import Testing
