@@ -86,7 +86,7 @@ let package = Package(
       dependencies: ["GenLab", argumentParser],
       swiftSettings: fast),
 
-    .target(name: "TestSupport", dependencies: ["Core"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Core", "NN"], path: "Tests/TestSupport"),
     .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
     .testTarget(name: "MatMulTests", dependencies: ["MatMul", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),

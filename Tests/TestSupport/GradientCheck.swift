@@ -1,10 +1,9 @@
 import Core
 import NN
-import TestSupport
 import Testing
 
 /// L = Σᵢ yᵢ·Rᵢ, accumulated in Double: the scalar whose gradient dL/dy is R.
-func weightedSum(_ output: Tensor, _ weights: Tensor) -> Double {
+public func weightedSum(_ output: Tensor, _ weights: Tensor) -> Double {
   precondition(output.shape == weights.shape, "weightedSum: \(output.shape) vs \(weights.shape)")
   var total = 0.0
   for i in 0..<output.count { total += Double(output.data[i]) * Double(weights.data[i]) }
@@ -13,14 +12,14 @@ func weightedSum(_ output: Tensor, _ weights: Tensor) -> Double {
 
 /// Tolerance for central differences with h = 1e-2 on float32 forwards of O(1)
 /// values: the rounding of L (≈1e-6) divided by 2h gives errors near 1e-4.
-let finiteDifference = Tolerance(atol: 1e-3, rtol: 1e-2)
+public let finiteDifference = Tolerance(atol: 1e-3, rtol: 1e-2)
 
 /// Checks a layer's backward against central finite differences.
 ///
 /// With a random fixed R and L(x, θ) = Σ forward(x)·R, backward(R) must return
 /// dL/dx and add dL/dθ to every parameter's gradient. Each is compared with
 /// (L(v + h) − L(v − h)) / 2h, one element v of x or θ at a time.
-func checkGradients(_ layer: any Layer, input: Tensor, training: Bool = true, step h: Float = 1e-2,
+public func checkGradients(_ layer: any Layer, input: Tensor, training: Bool = true, step h: Float = 1e-2,
                     tolerance: Tolerance = finiteDifference, seed: UInt64 = 99, _ context: String = "",
                     sourceLocation: SourceLocation = #_sourceLocation) {
   var rng = RNG(seed: seed)
@@ -62,6 +61,6 @@ func checkGradients(_ layer: any Layer, input: Tensor, training: Bool = true, st
 
 /// Normal draws pushed at least `margin` away from 0, so that a finite-difference
 /// step never crosses the kink of ReLU-like functions.
-func awayFromZero(_ shape: [Int], margin: Float = 0.1, rng: inout RNG) -> Tensor {
+public func awayFromZero(_ shape: [Int], margin: Float = 0.1, rng: inout RNG) -> Tensor {
   Tensor.normal(shape, using: &rng).map { $0 >= 0 ? $0 + margin : $0 - margin }
 }
