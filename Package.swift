@@ -14,6 +14,7 @@
 //   Reparameterization         VAE sampling twins: per element + Monte-Carlo KL · vectorized + closed form
 //   GANLoss                    GAN loss twins: probabilities (the textbook) · logits (softplus, fused gradient)
 //   DiffusionNoising           diffusion twins: t single noising steps · closed form; schedules, DDPM/DDIM samplers
+//   Autoregressive             causal self-attention, the character transformer, sampling twins (recompute · KV cache)
 //   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression)
 //   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
 //   GenLab                     umbrella module re-exporting all of the above
@@ -76,11 +77,12 @@ let package = Package(
     module("GANLoss", ["Core"]),
     module("DiffusionNoising", ["Core"]),
     module("ArithmeticCoding", ["Core"]),
+    module("Autoregressive", ["Core", "MatMul", "NN"]),
     module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising"]),
     module("Lab", ["Core", "NN", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
-                                           "Reparameterization", "GANLoss", "DiffusionNoising", "ArithmeticCoding", "Models"], swiftSettings: fast),
+                                           "Reparameterization", "GANLoss", "DiffusionNoising", "ArithmeticCoding", "Autoregressive", "Models"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
@@ -98,6 +100,7 @@ let package = Package(
     .testTarget(name: "ReparameterizationTests", dependencies: ["Reparameterization", "TestSupport"]),
     .testTarget(name: "GANLossTests", dependencies: ["GANLoss", "TestSupport"]),
     .testTarget(name: "DiffusionNoisingTests", dependencies: ["DiffusionNoising", "TestSupport"]),
+    .testTarget(name: "AutoregressiveTests", dependencies: ["Autoregressive", "NN", "TestSupport"]),
     .testTarget(name: "ArithmeticCodingTests", dependencies: ["ArithmeticCoding", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "DiffusionNoising", "TestSupport"]),
   ] + lessons,

@@ -11,4 +11,5 @@
 @_exported import GANLoss
 @_exported import DiffusionNoising
 @_exported import ArithmeticCoding
+@_exported import Autoregressive
 @_exported import Models

@@ -105,6 +105,50 @@ public final class Tanh: Layer {
   }
 }
 
+/// GELU, the Gaussian error linear unit (Hendrycks & Gimpel 2016) in GPT-2's tanh form:
+///
+///     forward:   y = ½·x·(1 + tanh(u)),   u = √(2/π)·(x + 0.044715·x³)
+///     backward:  dx = dy · (½·(1 + tanh u) + ½·x·(1 − tanh²u)·√(2/π)·(1 + 3·0.044715·x²))
+///
+/// A smooth ReLU: transformers use it in their MLPs, and its smoothness lets a finite-
+/// difference check of a whole network stay clear of kinks.
+public final class GELU: Layer {
+  private var input: Tensor?
+
+  public init() {}
+
+  static let c = Float((2 / Double.pi).squareRoot())
+
+  public func forward(_ input: Tensor, training: Bool) -> Tensor {
+    self.input = input
+    let c = Self.c
+    return Tensor(filling: input.shape) { y in
+      input.withUnsafeBufferPointer { x in
+        for i in 0..<x.count {
+          let v = x[i]
+          y[i] = 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v)))
+        }
+      }
+    }
+  }
+
+  public func backward(_ outputGradient: Tensor) -> Tensor {
+    let input = checkedInput(input, outputGradient, layer: "GELU")
+    let c = Self.c
+    return Tensor(filling: input.shape) { dx in
+      input.withUnsafeBufferPointer { x in
+        outputGradient.withUnsafeBufferPointer { dy in
+          for i in 0..<x.count {
+            let v = x[i]
+            let t = FastMath.tanh(c * (v + 0.044715 * v * v * v))
+            dx[i] = dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v))
+          }
+        }
+      }
+    }
+  }
+}
+
 /// The logistic sigmoid.
 ///
 ///     forward:   y = σ(x) = 1 / (1 + e⁻ˣ)

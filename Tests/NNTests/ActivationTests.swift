@@ -18,6 +18,10 @@ import Testing
     expectClose(silu.forward(x, training: true).data, [-0.2384058, -0.1887703, 0, 0.3112297, 2.857722])
     expectClose(silu.backward(Tensor(shape: [1, 5], repeating: 1)).data,
                 [-0.09078425, 0.2600388, 0.5, 0.7399612, 1.088104])
+    // GELU (GPT-2's tanh form) from Python's math module:
+    // 0.5*v*(1 + math.tanh(math.sqrt(2/math.pi)*(v + 0.044715*v**3))).
+    expectClose(GELU().forward(x, training: true).data,
+                [-0.04540230591222494, -0.15428599017485606, 0, 0.34571400982514394, 2.996362607918227])
   }
 
   @Test func sigmoidSaturatesWithoutNaN() {
@@ -32,7 +36,7 @@ import Testing
     #expect(silu.backward(Tensor(shape: [4], repeating: 1)).data == [0, 0, 1, 1])
   }
 
-  @Test(arguments: ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU"], [[3, 7], [2, 3, 4, 5]])
+  @Test(arguments: ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU", "GELU"], [[3, 7], [2, 3, 4, 5]])
   func backwardMatchesFiniteDifferences(name: String, shape: [Int]) {
     var rng = RNG(seed: 11)
     let layer: any Layer = switch name {
@@ -40,6 +44,7 @@ import Testing
     case "LeakyReLU": LeakyReLU(negativeSlope: 0.2)
     case "Tanh": Tanh()
     case "SiLU": SiLU()
+    case "GELU": GELU()
     default: Sigmoid()
     }
     checkGradients(layer, input: awayFromZero(shape, rng: &rng), "\(name) \(shape)")
