@@ -36,6 +36,11 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
   case missingFiles(folder: String, origin: String, missing: [String])
   /// No data folder was found anywhere; `tried` lists the places, in order.
   case noDataFound(dataset: String, tried: [String], hint: String)
+  /// A text file is not valid UTF-8: the byte sequence starting at byte `offset`
+  /// (0-based, in line `line`, 1-based) is malformed; `byte` is the byte there.
+  case invalidUTF8(path: String, offset: Int, line: Int, byte: UInt8)
+  /// A word list holds no words (no bytes, or only empty lines).
+  case emptyWordList(path: String)
 
   public var description: String {
     switch self {
@@ -76,6 +81,12 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         + " (each may also be uncompressed, without .gz)"
     case .noDataFound(let dataset, let tried, let hint):
       return "\(dataset): no data found; tried \(tried.joined(separator: "; ")). \(hint)"
+    case .invalidUTF8(let path, let offset, let line, let byte):
+      return "\(path): not valid UTF-8: the bytes at offset \(grouped(offset)) (line \(grouped(line))) "
+        + "start with 0x\(hex2(byte)), which is not a well-formed UTF-8 sequence — "
+        + "is the file in another encoding (Latin-1?) or binary? Convert it with `iconv -t UTF-8`"
+    case .emptyWordList(let path):
+      return "\(path): the word list is empty (no lines with a word); expected one word per line"
     }
   }
 }
