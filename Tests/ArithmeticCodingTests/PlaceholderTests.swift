@@ -1,2 +1,0 @@
-import ArithmeticCoding
-import Testing
