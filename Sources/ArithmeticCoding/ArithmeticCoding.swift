@@ -1,4 +1,3 @@
-import Core
 
 /// Arithmetic coding: a model's next-symbol probabilities turned into a bit stream whose
 /// length is (within a few bits) the model's total −log₂ p — prediction is compression.

@@ -32,10 +32,12 @@
 // Its length: if the final interval has width W (as a fraction of [0, 1)), its R = W·2^m
 // integers at the current scale 2^m hold a multiple of 2^⌊log₂ R⌋, so the stream needs at
 // most ⌈−log₂ W⌉ ≤ −log₂ W + 1 bits, then up to 7 more to fill the last byte. And W ≥
-// Π q_s·(1 − T/2³⁰)^N over N symbols, because each floor above takes less than one integer
-// from an interval of more than 2³⁰. So
+// Π q_s·(1 − T/(2³⁰·f_s)), because the two floors above take less than one integer from a
+// share of range·f_s/T > 2³⁰·f_s/T integers. So
 //
-//     bits ≤ Σ −log₂ q_s + 1 + N·(−log₂(1 − T/2³⁰)) + 7.
+//     bits ≤ Σ −log₂ q_s + 1 + Σ −log₂(1 − T/(2³⁰·f_s)) + 7
+//
+// (the middle sum is < 0.0001 bits per symbol at T = 2¹⁶).
 //
 // The empty message — and any message whose interval still holds 0 — costs zero bytes.
 // The stream does not record its length: the caller stores the symbol count.

@@ -24,9 +24,9 @@ public struct FrequencyTable: Sendable, Equatable {
   /// The total that tables built from probabilities use unless told otherwise: 2¹⁶.
   public static let defaultTotal = 1 << 16
   /// The largest total the coder accepts: 2²⁴. The coder's interval is always wider than
-  /// 2³⁰ (see ArithmeticEncoder.swift), so a frequency-1 symbol still gets ≥ 2⁶ integers
-  /// and the integer division costs < log₂(1/(1 − T/2³⁰)) bits per symbol (< 0.023 at 2²⁴,
-  /// < 0.0001 at 2¹⁶).
+  /// 2³⁰ (see ArithmeticEncoder.swift), so a frequency-1 symbol still gets ≥ 2⁶ integers,
+  /// and the integer division costs a symbol of frequency f less than −log₂(1 − T/(2³⁰·f))
+  /// bits (for f = 1: < 0.023 at T = 2²⁴, < 0.0001 at 2¹⁶).
   public static let maxTotal = 1 << 24
 
   /// C_0 … C_n: n + 1 entries, C_0 = 0, C_n = total.
