@@ -20,8 +20,10 @@ import NN
 ///     ds_ij = p_ij · (dp_ij − Σ_{j'} p_ij' · dp_ij')      (the softmax's Jacobian)
 ///     dq_i  = Σ_j ds_ij · k_j / √d       dk_j += Σ_i ds_ij · q_i / √d
 ///
-/// This is the reference form, loops in the order of the math; the sampling twins
-/// (recompute the prefix vs keep a key/value cache) call `attend` one position at a time.
+/// The loops follow the math; the work is split over (sequence, head) pairs, which write
+/// disjoint outputs, so results are the same for any thread count. One query's row —
+/// scores, softmax, weighted values — is `Autoregressive.attendRow`, which the cached
+/// sampling twin calls too, so both round their sums the same way.
 public final class CausalSelfAttention: Layer {
   public let width: Int
   public let heads: Int
@@ -55,35 +57,22 @@ public final class CausalSelfAttention: Layer {
     var probabilities = [Float](repeating: 0, count: b * heads * t * t)
     let (d, w3) = (headSize, 3 * width)
     let scale = 1 / Float(d).squareRoot()
+    // One task per (sequence, head): each writes only its own probabilities and its own
+    // head's columns of `mixed`, so the result is the same for any thread count.
     packed.withUnsafeBufferPointer { qkv in
       mixed.withUnsafeMutableBufferPointer { o in
-        for n in 0..<b {
-          for h in 0..<heads {
+        probabilities.withUnsafeMutableBufferPointer { probabilities in
+          let (qkv, o, probabilities) = (qkv.baseAddress!, o.baseAddress!, probabilities.baseAddress!)
+          let heads = heads, width = width
+          Parallel.forEach(b * heads) { task in
+            let (n, h) = (task / heads, task % heads)
             let (qOffset, kOffset, vOffset) = (h * d, width + h * d, 2 * width + h * d)
             for i in 0..<t {
-              let row = (n * heads + h) * t * t + i * t
-              let qi = (n * t + i) * w3 + qOffset
-              var largest = -Float.infinity
-              for j in 0...i {
-                var s: Float = 0
-                let kj = (n * t + j) * w3 + kOffset
-                for c in 0..<d { s += qkv[qi + c] * qkv[kj + c] }
-                probabilities[row + j] = s * scale
-                largest = max(largest, s * scale)
-              }
-              var total: Float = 0
-              for j in 0...i {
-                let e = Foundation.exp(probabilities[row + j] - largest)
-                probabilities[row + j] = e
-                total += e
-              }
-              let oi = (n * t + i) * width + h * d
-              for j in 0...i {
-                let p = probabilities[row + j] / total
-                probabilities[row + j] = p
-                let vj = (n * t + j) * w3 + vOffset
-                for c in 0..<d { o[oi + c] += p * qkv[vj + c] }
-              }
+              let row = probabilities + (n * heads + h) * t * t + i * t
+              Autoregressive.attendRow(query: qkv + (n * t + i) * w3 + qOffset,
+                                       keys: qkv + n * t * w3 + kOffset, values: qkv + n * t * w3 + vOffset,
+                                       stride: w3, positions: i + 1, size: d, scale: scale,
+                                       weights: row, output: o + (n * t + i) * width + h * d)
             }
           }
         }
@@ -104,34 +93,36 @@ public final class CausalSelfAttention: Layer {
     var dPacked = Tensor(zeros: [b * t, 3 * width])
     let (d, w3) = (headSize, 3 * width)
     let scale = 1 / Float(d).squareRoot()
-    var dp = [Float](repeating: 0, count: t)
+    // One task per (sequence, head), as in forward: each writes only its head's columns of
+    // dq, dk and dv for its own sequence.
     packed.withUnsafeBufferPointer { qkv in
       dMixed.withUnsafeBufferPointer { dO in
         dPacked.withUnsafeMutableBufferPointer { dqkv in
-          for n in 0..<b {
-            for h in 0..<heads {
+          probabilities.withUnsafeBufferPointer { probabilities in
+            let (qkv, dO, dqkv, probabilities) = (qkv.baseAddress!, dO.baseAddress!, dqkv.baseAddress!,
+                                                  probabilities.baseAddress!)
+            let heads = heads, width = width
+            Parallel.forEach(b * heads) { task in
+              let (n, h) = (task / heads, task % heads)
               let (qOffset, kOffset, vOffset) = (h * d, width + h * d, 2 * width + h * d)
+              var dp = [Float](repeating: 0, count: t)
               for i in 0..<t {
-                let row = (n * heads + h) * t * t + i * t
-                let oi = (n * t + i) * width + h * d
+                let row = probabilities + (n * heads + h) * t * t + i * t
+                let doi = dO + (n * t + i) * width + h * d
                 var weighted: Float = 0
                 for j in 0...i {
                   let vj = (n * t + j) * w3 + vOffset
-                  var s: Float = 0
-                  for c in 0..<d { s += dO[oi + c] * qkv[vj + c] }
+                  let s = Autoregressive.dot(doi, qkv + vj, d)
                   dp[j] = s
-                  weighted += probabilities[row + j] * s
-                  let p = probabilities[row + j]
-                  for c in 0..<d { dqkv[vj + c] += p * dO[oi + c] }
+                  weighted += row[j] * s
+                  Autoregressive.addScaled(row[j], doi, to: dqkv + vj, d)
                 }
                 let qi = (n * t + i) * w3 + qOffset
                 for j in 0...i {
-                  let ds = probabilities[row + j] * (dp[j] - weighted) * scale
+                  let ds = row[j] * (dp[j] - weighted) * scale
                   let kj = (n * t + j) * w3 + kOffset
-                  for c in 0..<d {
-                    dqkv[qi + c] += ds * qkv[kj + c]
-                    dqkv[kj + c] += ds * qkv[qi + c]
-                  }
+                  Autoregressive.addScaled(ds, qkv + kj, to: dqkv + qi, d)
+                  Autoregressive.addScaled(ds, qkv + qi, to: dqkv + kj, d)
                 }
               }
             }
@@ -145,5 +136,54 @@ public final class CausalSelfAttention: Layer {
   public var parameters: [(name: String, parameter: Parameter)] {
     project.parameters.map { (name: "project.\($0.name)", parameter: $0.parameter) }
       + output.parameters.map { (name: "output.\($0.name)", parameter: $0.parameter) }
+  }
+}
+
+extension Autoregressive {
+  /// Σ_c a[c]·b[c] over n contiguous floats, in 8 lanes then across them: the one dot
+  /// product both the layer and the cached twin use, so their sums round the same way.
+  @inline(__always)
+  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var c = 0
+    while c + 8 <= n {
+      lanes += UnsafeRawPointer(a + c).loadUnaligned(as: SIMD8<Float>.self)
+        * UnsafeRawPointer(b + c).loadUnaligned(as: SIMD8<Float>.self)
+      c += 8
+    }
+    var total = lanes.sum()
+    while c < n { total += a[c] * b[c]; c += 1 }
+    return total
+  }
+
+  /// y[c] += α·x[c] over n contiguous floats.
+  @inline(__always)
+  static func addScaled(_ alpha: Float, _ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, _ n: Int) {
+    for c in 0..<n { y[c] += alpha * x[c] }
+  }
+
+  /// One query's attention over `positions` keys and values (rows `stride` floats apart):
+  /// scores q·k_j·scale, a softmax (the largest score subtracted first), and the weighted
+  /// sum of the values added into `output`; the probabilities are left in `weights`.
+  /// The layer's forward and the cached twin's step both call this.
+  static func attendRow(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                        stride: Int, positions: Int, size: Int, scale: Float,
+                        weights: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    var largest = -Float.infinity
+    for j in 0..<positions {
+      let s = dot(query, keys + j * stride, size) * scale
+      weights[j] = s
+      largest = max(largest, s)
+    }
+    var total: Float = 0
+    for j in 0..<positions {
+      let e = Foundation.exp(weights[j] - largest)
+      weights[j] = e
+      total += e
+    }
+    for j in 0..<positions {
+      weights[j] /= total
+      addScaled(weights[j], values + j * stride, to: output, size)
+    }
   }
 }

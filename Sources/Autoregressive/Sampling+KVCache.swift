@@ -49,23 +49,20 @@ extension Autoregressive {
     let width = query.count, d = width / heads
     let scale = 1 / Float(d).squareRoot()
     var output = [Float](repeating: 0, count: width)
-    var p = [Float](repeating: 0, count: positions)
-    for h in 0..<heads {
-      var largest = -Float.infinity
-      for j in 0..<positions {
-        var s: Float = 0
-        for c in 0..<d { s += query[h * d + c] * keys[j * width + h * d + c] }
-        p[j] = s * scale
-        largest = max(largest, s * scale)
-      }
-      var total: Float = 0
-      for j in 0..<positions {
-        p[j] = Foundation.exp(p[j] - largest)
-        total += p[j]
-      }
-      for j in 0..<positions {
-        let weight = p[j] / total
-        for c in 0..<d { output[h * d + c] += weight * values[j * width + h * d + c] }
+    var weights = [Float](repeating: 0, count: positions)
+    query.withUnsafeBufferPointer { q in
+      keys.withUnsafeBufferPointer { k in
+        values.withUnsafeBufferPointer { v in
+          output.withUnsafeMutableBufferPointer { o in
+            weights.withUnsafeMutableBufferPointer { w in
+              for h in 0..<heads {
+                attendRow(query: q.baseAddress! + h * d, keys: k.baseAddress! + h * d, values: v.baseAddress! + h * d,
+                          stride: width, positions: positions, size: d, scale: scale,
+                          weights: w.baseAddress!, output: o.baseAddress! + h * d)
+              }
+            }
+          }
+        }
       }
     }
     return output
