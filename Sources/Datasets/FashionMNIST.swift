@@ -96,17 +96,7 @@ public struct FashionMNIST: Sendable, CustomStringConvertible {
   /// or else `Datasets/fashion-mnist-subset` under the current directory (for a binary
   /// moved away from its checkout). If neither exists, the first, for error messages.
   public static var bundledPath: String {
-    var root = #filePath
-    for _ in 0..<3 {
-      guard let slash = root.lastIndex(of: "/") else { root = "."; break }
-      root = String(root[..<slash])
-    }
-    let fromSource = root + "/Datasets/fashion-mnist-subset"
-    let fromWorkingDirectory = FileManager.default.currentDirectoryPath + "/Datasets/fashion-mnist-subset"
-    for candidate in [fromSource, fromWorkingDirectory] where isDirectory(candidate) {
-      return candidate
-    }
-    return fromSource
+    Bundled.path("fashion-mnist-subset", exists: isDirectory)
   }
 
   /// Finds the data folder (see the lookup order above) without reading the files.

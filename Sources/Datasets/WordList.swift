@@ -69,17 +69,7 @@ public struct WordList: Sendable, CustomStringConvertible {
   /// this source file's compile-time path (…/Sources/Datasets/WordList.swift), or else
   /// `Datasets/words/words.txt` under the current directory. If neither exists, the first.
   public static var bundledPath: String {
-    var root = #filePath
-    for _ in 0..<3 {
-      guard let slash = root.lastIndex(of: "/") else { root = "."; break }
-      root = String(root[..<slash])
-    }
-    let fromSource = root + "/Datasets/words/words.txt"
-    let fromWorkingDirectory = FileManager.default.currentDirectoryPath + "/Datasets/words/words.txt"
-    for candidate in [fromSource, fromWorkingDirectory] where isFile(candidate) {
-      return candidate
-    }
-    return fromSource
+    Bundled.path("words/words.txt", exists: isFile)
   }
 
   /// Finds the word list (see the lookup order above) without reading it. Throws if
