@@ -42,7 +42,7 @@ struct GenLabBench: ParsableCommand {
     Allocator.keepFreedBuffers()   // as the lessons do: steady timings for allocation-heavy cases
     let cpu = cpuDescription()
     let threadCounts = threads.isEmpty ? Array(Set([1, Parallel.defaultThreadCount])).sorted() : threads
-    let cases = (matMulCases() + convolutionCases() + transposedConvolutionCases() + vaeCases() + dcganCases() + diffusionNoisingCases() + denoiserCases()).filter { c in
+    let cases = (matMulCases() + convolutionCases() + transposedConvolutionCases() + vaeCases() + dcganCases() + diffusionNoisingCases() + denoiserCases() + autoregressiveCases()).filter { c in
       guard let filter else { return true }
       return c.group.contains(filter) || c.op.contains(filter) || c.shape.contains(filter)
     }
