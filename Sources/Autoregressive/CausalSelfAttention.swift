@@ -134,8 +134,7 @@ public final class CausalSelfAttention: Layer {
   }
 
   public var parameters: [(name: String, parameter: Parameter)] {
-    project.parameters.map { (name: "project.\($0.name)", parameter: $0.parameter) }
-      + output.parameters.map { (name: "output.\($0.name)", parameter: $0.parameter) }
+    prefixedParameters([("project", project), ("output", output)])
   }
 }
 

@@ -65,9 +65,7 @@ public final class CharTransformer: Trainable {
     }
 
     public var parameters: [(name: String, parameter: Parameter)] {
-      let parts: [(String, any Trainable)] = [("ln1", attentionNorm), ("attention", attention), ("ln2", mlpNorm),
-                                               ("mlp", mlp)]
-      return parts.flatMap { prefix, part in part.parameters.map { (name: "\(prefix).\($0.name)", parameter: $0.parameter) } }
+      prefixedParameters([("ln1", attentionNorm), ("attention", attention), ("ln2", mlpNorm), ("mlp", mlp)])
     }
   }
 
@@ -123,6 +121,6 @@ public final class CharTransformer: Trainable {
     var parts: [(String, any Trainable)] = [("token_embedding", tokenEmbedding), ("position_embedding", positionEmbedding)]
     parts += blocks.enumerated().map { ("blocks.\($0.offset)", $0.element) }
     parts += [("final_norm", finalNorm), ("head", head)]
-    return parts.flatMap { prefix, part in part.parameters.map { (name: "\(prefix).\($0.name)", parameter: $0.parameter) } }
+    return prefixedParameters(parts)
   }
 }

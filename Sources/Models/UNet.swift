@@ -121,9 +121,7 @@ public final class UNet: Trainable {
       ("downsample2", downsample2), ("middle", middle), ("upsample2", upsample2), ("up2", up2),
       ("upsample1", upsample1), ("up1", up1), ("output", output),
     ]
-    return parts.flatMap { prefix, part in
-      part.parameters.map { (name: "\(prefix).\($0.name)", parameter: $0.parameter) }
-    }
+    return prefixedParameters(parts)
   }
 }
 
@@ -164,9 +162,7 @@ final class UNetBlock: Trainable {
   }
 
   var parameters: [(name: String, parameter: Parameter)] {
-    conv1.parameters.map { (name: "conv1.\($0.name)", parameter: $0.parameter) }
-      + project.parameters.map { (name: "time.\($0.name)", parameter: $0.parameter) }
-      + rest.parameters.map { (name: "rest.\($0.name)", parameter: $0.parameter) }
+    prefixedParameters([("conv1", conv1), ("time", project), ("rest", rest)])
   }
 }
 

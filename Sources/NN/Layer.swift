@@ -71,6 +71,17 @@ extension Trainable {
   }
 }
 
+/// The parameters of a network's parts, each name prefixed with its part's name, as
+/// PyTorch names a module's children: `down1.conv1.weight`, `blocks.0.ln1.bias`.
+public func prefixedParameters(_ parts: [(String, any Trainable)]) -> [(name: String, parameter: Parameter)] {
+  parts.flatMap { prefix, part in part.parameters.map { (name: "\(prefix).\($0.name)", parameter: $0.parameter) } }
+}
+
+/// `prefixedParameters` for buffers.
+public func prefixedBuffers(_ parts: [(String, any Trainable)]) -> [(name: String, buffer: Buffer)] {
+  parts.flatMap { prefix, part in part.buffers.map { (name: "\(prefix).\($0.name)", buffer: $0.buffer) } }
+}
+
 /// Layers applied one after another: y = f_k(… f_2(f_1(x))). Backward runs them
 /// in reverse, each turning dL/d(its output) into dL/d(its input) — the chain rule.
 ///
@@ -99,14 +110,11 @@ public final class Sequential: Layer {
   }
 
   public var parameters: [(name: String, parameter: Parameter)] {
-    layers.enumerated().flatMap { index, layer in
-      layer.parameters.map { (name: "\(index).\($0.name)", parameter: $0.parameter) }
-    }
+    prefixedParameters(layers.enumerated().map { (String($0.offset), $0.element) })
   }
 
   public var buffers: [(name: String, buffer: Buffer)] {
-    layers.enumerated().flatMap { index, layer in
-      layer.buffers.map { (name: "\(index).\($0.name)", buffer: $0.buffer) }
-    }
+    prefixedBuffers(layers.enumerated().map { (String($0.offset), $0.element) })
   }
+
 }
