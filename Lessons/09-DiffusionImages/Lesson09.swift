@@ -211,14 +211,13 @@ struct Lesson09: ParsableCommand {
     let start = Tensor.normal([Self.gridCount, 1, 28, 28], using: &sampleRNG)
     let recorder = ReverseRecorder(T: T)
     var ddpmRNG = RNG(seed: seed, stream: 6)
-    let (ddpm, ddpmTime) = timed {
-      sampleFrom(start, steps: T, model: model, rng: &ddpmRNG, observe: recorder.observe)
+    let (ddpmImages, ddpmTime) = timed {
+      ddpm(from: start, model: model, rng: &ddpmRNG, observe: recorder.observe)
     }
     print("DDPM, \(T) network calls: \(Format.duration(ddpmTime)) for \(Self.gridCount) images")
-    var samplers = [("DDPM, \(T) steps", "samples-ddpm.png", ddpm, ddpmTime)]
+    var samplers = [("DDPM, \(T) steps", "samples-ddpm.png", ddpmImages, ddpmTime)]
     for count in [ddimSteps, min(10, T)] where !samplers.contains(where: { $0.1 == "samples-ddim\(count).png" }) {
-      var unused = RNG(seed: seed, stream: 7)
-      let (images, time) = timed { sampleFrom(start, steps: count, model: model, rng: &unused, ddim: true) }
+      let (images, time) = timed { ddim(from: start, steps: count, model: model) }
       print("DDIM, \(count) network calls: \(Format.duration(time)) (\(String(format: "%.0f", ddpmTime / time))× faster than DDPM)")
       samplers.append(("DDIM, \(count) steps", "samples-ddim\(count).png", images, time))
     }

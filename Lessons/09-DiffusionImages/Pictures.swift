@@ -76,22 +76,24 @@ func predict(_ model: DenoisingDiffusion, _ x: Tensor, _ t: Int) -> Tensor {
   model.predictNoise(x, [Int](repeating: t, count: x.shape[0]))
 }
 
-/// Samples from a given x_T: DDPM's T ancestral steps, or DDIM with `steps` calls.
-/// x̂₀ is clipped to [−1, 1], the range of the data.
-func sampleFrom(_ start: Tensor, steps: Int, model: DenoisingDiffusion, rng: inout RNG, ddim: Bool = false,
-                observe: (Int, Tensor) -> Void = { _, _ in }) -> Tensor {
-  if ddim {
-    return DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1,
-                                       observe: observe) { predict(model, $0, $1[0]) }
+/// DDPM's T ancestral steps from a given x_T (`rng` draws each step's noise); x̂₀ is
+/// clipped to [−1, 1], the range of the data.
+func ddpm(from start: Tensor, model: DenoisingDiffusion, rng: inout RNG,
+          observe: (Int, Tensor) -> Void = { _, _ in }) -> Tensor {
+  DiffusionNoising.sampleDDPM(from: start, schedule: model.schedule, clip: -1...1, rng: &rng,
+                              observe: observe) { predict(model, $0, $1[0]) }
+}
+
+/// DDIM with `steps` network calls from a given x_T: deterministic, no generator.
+func ddim(from start: Tensor, steps: Int, model: DenoisingDiffusion) -> Tensor {
+  DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1) {
+    predict(model, $0, $1[0])
   }
-  return DiffusionNoising.sampleDDPM(from: start, schedule: model.schedule, clip: -1...1, rng: &rng,
-                                     observe: observe) { predict(model, $0, $1[0]) }
 }
 
 /// The training snapshot: DDIM with a few steps from fixed x_T.
 func snapshot(_ model: DenoisingDiffusion, noise: Tensor) -> Tensor {
-  var unused = RNG(seed: 0)
-  return sampleFrom(noise, steps: min(Lesson09.snapshotSteps, model.schedule.steps), model: model, rng: &unused, ddim: true)
+  ddim(from: noise, steps: min(Lesson09.snapshotSteps, model.schedule.steps), model: model)
 }
 
 /// `count` DDIM samples in [0, 1], 64 at a time.
@@ -100,20 +102,27 @@ func drawSamples(_ model: DenoisingDiffusion, count: Int, steps: Int, rng: inout
   values.reserveCapacity(count * 784)
   for first in stride(from: 0, to: count, by: 64) {
     let start = Tensor.normal([min(64, count - first), 1, 28, 28], using: &rng)
-    values += sampleFrom(start, steps: steps, model: model, rng: &rng, ddim: true).data.map { min(max(($0 + 1) / 2, 0), 1) }
+    values += ddim(from: start, steps: steps, model: model).data.map { min(max(($0 + 1) / 2, 0), 1) }
   }
   return Tensor(shape: [count, 1, 28, 28], data: values)
 }
 
-/// 256 held-out images with t and ε drawn once: the same question every time it is asked.
+/// Held-out images with t and ε drawn once: the same question every time it is asked.
 struct EvaluationBatch {
   let noisy: Tensor
   let noise: Tensor
   let timesteps: [Int]
 
+  /// The first `count` images, each at its own t drawn uniformly from 1…T.
   init(_ images: Tensor, count: Int, schedule: NoiseSchedule, rng: inout RNG) {
     let clean = images.slice(0..<min(count, images.shape[0]))
-    timesteps = (0..<clean.shape[0]).map { _ in 1 + rng.int(below: schedule.steps) }
+    let timesteps = (0..<clean.shape[0]).map { _ in 1 + rng.int(below: schedule.steps) }
+    self.init(clean, timesteps: timesteps, schedule: schedule, rng: &rng)
+  }
+
+  /// `clean` images at the given timesteps (one per image).
+  init(_ clean: Tensor, timesteps: [Int], schedule: NoiseSchedule, rng: inout RNG) {
+    self.timesteps = timesteps
     (noisy, noise) = DiffusionNoising.noise(clean, timesteps: timesteps, schedule: schedule, rng: &rng)
   }
 
@@ -129,22 +138,16 @@ struct EvaluationBatch {
   }
 }
 
-/// The held-out loss at a ladder of noise levels.
+/// The held-out loss at a ladder of noise levels (256 images, all at the same t each time).
 func lossByLevel(_ model: DenoisingDiffusion, images: Tensor, schedule: NoiseSchedule,
                  rng: inout RNG) -> [(t: Int, loss: Double)] {
   let T = schedule.steps
   let levels = Array(Set([1, T / 100, T / 20, T / 10, T / 4, T / 2, 3 * T / 4, T].map { max(1, $0) })).sorted()
   let clean = images.slice(0..<min(256, images.shape[0]))
   return levels.map { t in
-    let timesteps = [Int](repeating: t, count: clean.shape[0])
-    let (noisy, noise) = DiffusionNoising.noise(clean, timesteps: timesteps, schedule: schedule, rng: &rng)
-    var total = 0.0
-    for first in stride(from: 0, to: clean.shape[0], by: 64) {
-      let range = first..<min(first + 64, clean.shape[0])
-      total += Losses.meanSquaredError(model.predictNoise(noisy.slice(range), Array(timesteps[range])),
-                                       noise.slice(range), reduction: .sum).value
-    }
-    return (t, total / Double(noise.count))
+    let batch = EvaluationBatch(clean, timesteps: [Int](repeating: t, count: clean.shape[0]), schedule: schedule,
+                                rng: &rng)
+    return (t, batch.loss(model))
   }
 }
 

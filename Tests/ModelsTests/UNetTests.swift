@@ -5,13 +5,6 @@ import NN
 import TestSupport
 import Testing
 
-/// L = Σ y·R in Double, the scalar whose gradient dL/dy is R.
-private func weightedSum(_ output: Tensor, _ weights: Tensor) -> Double {
-  var total = 0.0
-  for i in 0..<output.count { total += Double(output.data[i]) * Double(weights.data[i]) }
-  return total
-}
-
 @Suite struct UNetTests {
   /// A small U-Net (C = 8, 4 groups) whose zero-initialised last conv is made random,
   /// so that every parameter has a gradient.
