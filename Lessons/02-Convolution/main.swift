@@ -413,12 +413,3 @@ func stripCanvas(_ rows: [[Tensor]]) -> Tensor {
   }
   return canvas
 }
-
-// MARK: - Console
-
-extension String {
-  func leftPadded(_ length: Int) -> String {
-    count >= length ? self : String(repeating: " ", count: length - count) + self
-  }
-}
-

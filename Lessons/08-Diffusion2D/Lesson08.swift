@@ -99,7 +99,7 @@ struct Lesson08: ParsableCommand {
     } else if ddimSteps.contains(where: { $0 > timesteps }) {
       ddimSteps = [timesteps] + ddimSteps.filter { $0 < timesteps }
     }
-    let sampleCount = LessonOptions.isGiven("--num-samples") ? options.numSamples : Self.defaultSampleCount
+    let sampleCount = options.numSamples(lessonDefault: Self.defaultSampleCount)
     let seed = options.seed
 
     let settings = TrainingSettings(dataset: dataset, scheduleKind: schedule, timesteps: timesteps, hidden: hidden,

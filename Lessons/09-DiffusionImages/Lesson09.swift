@@ -74,7 +74,7 @@ struct Lesson09: ParsableCommand {
     let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
     let every = try Checkpoint.setting(options.every, "every", from: resume, default: Self.defaultEvery)
     let learningRate = try Checkpoint.setting(options.lr, "lr", from: resume, default: Self.defaultLearningRate)
-    let sampleCount = LessonOptions.isGiven("--num-samples") ? options.numSamples : Self.defaultSampleCount
+    let sampleCount = options.numSamples(lessonDefault: Self.defaultSampleCount)
     let seed = options.seed
     if let resume {
       try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size")

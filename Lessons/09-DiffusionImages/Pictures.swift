@@ -6,10 +6,6 @@ import GenLab
 func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
 func sci(_ value: Double) -> String { String(format: "%.3g", value) }
 
-extension String {
-  func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-}
-
 /// The value of `body` and the seconds it took.
 func timed<R>(_ body: () -> R) -> (R, Double) {
   let start = Timing.now()

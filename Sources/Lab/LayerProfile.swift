@@ -63,7 +63,8 @@ public enum LayerProfile {
 }
 
 extension String {
-  func leftPadded(_ width: Int) -> String {
+  /// The string right-aligned in `width` columns (spaces in front; unchanged if longer).
+  public func leftPadded(_ width: Int) -> String {
     count >= width ? self : String(repeating: " ", count: width - count) + self
   }
 }

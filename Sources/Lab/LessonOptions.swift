@@ -104,6 +104,12 @@ public struct LessonOptions: ParsableArguments, Sendable {
     return given
   }
 
+  /// `--num-samples` for a lesson whose samples cost more (or less) than the shared
+  /// default of 1,000: the flag if it was typed, else the lesson's own default.
+  public func numSamples(lessonDefault: Int, arguments: [String] = CommandLine.arguments) -> Int {
+    Self.isGiven("--num-samples", arguments: arguments) ? numSamples : lessonDefault
+  }
+
   /// Whether `flag` (e.g. `--arch`) was typed on this process's command line — for a
   /// resumed run, which takes a setting from the checkpoint unless the user gave it.
   public static func isGiven(_ flag: String, arguments: [String] = CommandLine.arguments) -> Bool {

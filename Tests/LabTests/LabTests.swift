@@ -90,6 +90,17 @@ import Testing
     #expect(options.seed == 0 && options.threads == nil && options.impl == .optimized && options.out == "runs")
   }
 
+  /// A lesson may have its own sample count; a typed --num-samples still wins, even when
+  /// it equals the shared default.
+  @Test func lessonDefaultForNumSamples() throws {
+    let typed = ["lesson", "--num-samples", "1000"]
+    let options = try LessonOptions.parse(Array(typed.dropFirst()))
+    #expect(options.numSamples(lessonDefault: 256, arguments: typed) == 1000)
+    #expect(try LessonOptions.parse([]).numSamples(lessonDefault: 256, arguments: ["lesson"]) == 256)
+    #expect(try LessonOptions.parse(["--num-samples=40"]).numSamples(lessonDefault: 256,
+                                                                       arguments: ["lesson", "--num-samples=40"]) == 40)
+  }
+
   @Test(arguments: [["--threads", "0"], ["--impl", "fast"], ["--seed", "-1"], ["--data", ""]])
   func rejectsBadValues(arguments: [String]) {
     #expect(throws: (any Error).self) { try LessonOptions.parse(arguments) }
