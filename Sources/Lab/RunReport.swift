@@ -29,6 +29,15 @@ public struct RunReport: Sendable {
     public var text: String
   }
 
+  /// A table with a title, column headers and rows of cells (plain text, escaped).
+  public struct Table: Sendable, Equatable {
+    public var title: String
+    public var header: [String]
+    public var rows: [[String]]
+    /// A sentence under the table: what the numbers mean.
+    public var note: String?
+  }
+
   /// The extensions a figure may have; all are shown with `<img>`.
   public static let figureExtensions: Set<String> = ["png", "gif", "svg"]
 
@@ -49,6 +58,7 @@ public struct RunReport: Sendable {
   public var metrics: [(key: String, value: String)] = []
   public private(set) var figures: [Figure] = []
   public private(set) var links: [Link] = []
+  public private(set) var tables: [Table] = []
 
   /// A report for `run`; `arguments` default to this process's command line.
   public init(run: RunFolder, title: String, seed: UInt64? = nil, started: Date = Date(),
@@ -77,6 +87,13 @@ public struct RunReport: Sendable {
   /// Adds a figure: `file` relative to the run folder (PNG, GIF or SVG).
   public mutating func addFigure(_ file: String, caption: String) {
     figures.append(Figure(file: file, caption: caption))
+  }
+
+  /// Adds a table, shown after the results; every row has one cell per header.
+  public mutating func addTable(_ title: String, header: [String], rows: [[String]], note: String? = nil) {
+    precondition(rows.allSatisfy { $0.count == header.count },
+                 "RunReport.addTable(\(title)): every row needs \(header.count) cells, got \(rows.map(\.count))")
+    tables.append(Table(title: title, header: header, rows: rows, note: note))
   }
 
   /// Adds a link to `file`, relative to the run folder.
@@ -149,6 +166,15 @@ public struct RunReport: Sendable {
     }
     if !metrics.isEmpty {
       body += "\n<h2>Results</h2>\n" + Self.table(metrics.map { ($0.key, $0.value) })
+    }
+    for table in tables {
+      body += "\n<h2>\(Self.escape(table.title))</h2>\n<table class=\"grid\">\n<tr>"
+        + table.header.map { "<th>\(Self.escape($0))</th>" }.joined() + "</tr>"
+      for row in table.rows {
+        body += "\n<tr>" + row.map { "<td>\(Self.escape($0))</td>" }.joined() + "</tr>"
+      }
+      body += "\n</table>"
+      if let note = table.note { body += "\n<p class=\"note\">\(Self.escape(note))</p>" }
     }
     if !figures.isEmpty {
       body += "\n<h2>Figures</h2>"
@@ -234,6 +260,8 @@ public struct RunReport: Sendable {
     th, td { text-align: left; vertical-align: top; padding: 3px 14px 3px 0; border-bottom: 1px solid #eee; }
     th { color: #555; font-weight: 600; }
     td { font-variant-numeric: tabular-nums; }
+    table.grid th { border-bottom: 2px solid #ccc; }
+    p.note { color: #555; font-size: 14px; max-width: 900px; }
     figure { margin: 0 0 26px; }
     figure img { max-width: 100%; border: 1px solid #ddd; background: #fff; }
     img.pixels { image-rendering: pixelated; }

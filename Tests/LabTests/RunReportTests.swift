@@ -169,6 +169,22 @@ private func expectReferencesExist(_ page: String) throws {
     #expect(try text((root as NSString).appendingPathComponent("index.html")).contains("&lt;script&gt;"))
   }
 
+  @Test func tablesShowHeadersRowsAndNotesEscaped() throws {
+    let root = temporaryRoot()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let run = try makeRun(root: root)
+    var report = makeReport(run)
+    report.addTable("Compressors", header: ["method", "bits/char"], rows: [["xz -9e", "2.80"], ["<model>", "2.6"]],
+                    note: "given the training text")
+    let html = try text(try report.write())
+    #expect(html.contains("<h2>Compressors</h2>\n<table class=\"grid\">\n<tr><th>method</th><th>bits/char</th></tr>"))
+    #expect(html.contains("<tr><td>xz -9e</td><td>2.80</td></tr>\n<tr><td>&lt;model&gt;</td><td>2.6</td></tr>"))
+    #expect(html.contains("<p class=\"note\">given the training text</p>"))
+    // Tables come after the results and before the figures.
+    let results = html.range(of: "<h2>Results</h2>")!, table = html.range(of: "<h2>Compressors</h2>")!
+    #expect(results.lowerBound < table.lowerBound && table.lowerBound < html.range(of: "<h2>Figures</h2>")!.lowerBound)
+  }
+
   @Test func runsIndexListsRunsNewestFirstWithWorkingLinks() throws {
     let root = temporaryRoot()
     defer { try? FileManager.default.removeItem(atPath: root) }
