@@ -50,7 +50,7 @@ func lesson(_ folder: String) -> Target {
 }
 
 let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution", "05-VAE", "06-GAN2D", "07-DCGAN",
-               "08-Diffusion2D", "09-DiffusionImages"].map(lesson)
+               "08-Diffusion2D", "09-DiffusionImages", "10-Compression"].map(lesson)
 
 let package = Package(
   name: "GenLab",

@@ -110,6 +110,17 @@ public enum Format {
     String(format: "%.1f", flops / seconds / 1e9)
   }
 
+  /// A size in decimal units, 3 significant digits: `812 B`, `45.3 kB`, `1.23 MB`, `2.00 GB`.
+  public static func bytes(_ count: Int) -> String {
+    let value = Double(count)
+    if abs(value) < 1000 { return "\(count) B" }
+    for (unit, scale) in [("kB", 1e3), ("MB", 1e6), ("GB", 1e9)] where abs(value) < 999.5 * scale || unit == "GB" {
+      let scaled = value / scale
+      return String(format: abs(scaled) < 9.995 ? "%.2f" : abs(scaled) < 99.95 ? "%.1f" : "%.0f", scaled) + " " + unit
+    }
+    return "\(count) B"
+  }
+
   /// Thousands separated by commas: 60,000.
   public static func count(_ value: Int) -> String {
     let digits = String(abs(value))

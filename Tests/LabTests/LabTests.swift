@@ -56,6 +56,8 @@ import Testing
     #expect(Format.duration(185) == "3 min 05 s")
     #expect(Format.duration(3720) == "1 h 02 min")
     #expect(Format.count(60000) == "60,000")
+    #expect(Format.bytes(812) == "812 B" && Format.bytes(45_300) == "45.3 kB" && Format.bytes(1_234_567) == "1.23 MB")
+    #expect(Format.bytes(999_999) == "1.00 MB" && Format.bytes(452_000) == "452 kB" && Format.bytes(2_000_000_000) == "2.00 GB")
     #expect(Format.count(999) == "999")
     #expect(Format.count(-1234567) == "-1,234,567")
   }
