@@ -187,7 +187,7 @@ struct ModelCompression {
 /// longer context (random weights: time does not depend on the values).
 struct GenerationTiming {
   static let longContext = 512
-  static let lengths = [16, 32, 64, 128, 256, 511]
+  static let lengths = [16, 32, 64, 96, 128, 192, 256, 320, 384, 448, 511]
   let points: [(length: Int, recompute: Double, cached: Double)]
   let sameTokens: Bool
 
@@ -232,9 +232,9 @@ struct GenerationTiming {
 
   func writePlot(to path: String) throws {
     var plot = LinePlot(title: "Generation time", xLabel: "characters generated", yLabel: "milliseconds")
-    plot.add("recompute the prefix (Sampling+Reference)", x: points.map { Double($0.length) },
+    plot.add("recompute (reference)", x: points.map { Double($0.length) },
              y: points.map { $0.recompute * 1000 })
-    plot.add("key/value cache (Sampling+KVCache)", x: points.map { Double($0.length) }, y: points.map { $0.cached * 1000 })
+    plot.add("KV cache", x: points.map { Double($0.length) }, y: points.map { $0.cached * 1000 })
     try plot.write(to: path)
   }
 }

@@ -44,6 +44,7 @@ public final class Progress {
       guard done || now.timeIntervalSince(lastPlain) >= plainEvery else { return }
       lastPlain = now
       print(line(step, metrics, now, bar: false))
+      fflush(stdout)   // a log file or pipe sees the line now, not when the buffer fills
     }
     if done { finish() }
   }
