@@ -19,7 +19,8 @@ struct Lesson10: ParsableCommand {
     commandName: lessonName,
     abstract: "A tiny character transformer learns a word list, writes new words, and compresses held-out words better than xz.",
     discussion: """
-      Defaults: --steps \(defaultSteps), --batch-size \(defaultBatchSize) windows of --context characters, \
+      Defaults: --steps \(maxDefaultSteps) for Debian's word list (about \(Int(defaultPasses)) passes over the training \
+      text; fewer for a smaller list, which would otherwise be learnt by heart), --batch-size \(defaultBatchSize) windows of --context characters, \
       --lr \(defaultLearningRate) (Adam, falling linearly to 0), --every \(defaultEvery) (steps between \
       evaluations and checkpoints). The word list: --words, else GENLAB_WORDS, else /usr/share/dict/words \
       (Debian's wamerican), else the bundled subset. Each run writes runs/\(lessonName)/<time>/ with index.html.
@@ -46,7 +47,17 @@ struct Lesson10: ParsableCommand {
   @Option(help: "Transformer blocks.")
   var layers: Int = 2
 
-  static let defaultSteps = 15_000, defaultBatchSize = 32, defaultEvery = 500
+  static let maxDefaultSteps = 15_000, defaultBatchSize = 32, defaultEvery = 500
+  /// The default run reads the training text about this many times (15,000 steps on
+  /// Debian's list); a smaller list gets proportionally fewer steps, or it is memorised.
+  static let defaultPasses = 36.5
+
+  /// --steps when not given: `defaultPasses` over `characters` of training text, in
+  /// hundreds of steps, at most `maxDefaultSteps`.
+  static func defaultSteps(trainCharacters characters: Int, batchSize: Int, context: Int) -> Int {
+    let steps = defaultPasses * Double(characters) / Double(batchSize * context)
+    return min(maxDefaultSteps, max(100, Int((steps / 100).rounded()) * 100))
+  }
   static let defaultLearningRate: Float = 3e-3
   /// The sampling temperatures of section 5, and how many words each gets.
   static let temperatures: [Float] = [0.5, 0.8, 1.0, 1.2]
@@ -76,7 +87,6 @@ struct Lesson10: ParsableCommand {
       try adopt(checkpoint)
       resume = checkpoint
     }
-    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps)
     let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
     let every = try Checkpoint.setting(options.every, "every", from: resume, default: Self.defaultEvery)
     let learningRate = try Checkpoint.setting(options.lr, "lr", from: resume, default: Self.defaultLearningRate)
@@ -84,7 +94,6 @@ struct Lesson10: ParsableCommand {
     if let resume {
       try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size")
       try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr")
-      try resume.requireSetting("steps", equals: String(steps), flag: "--steps")
     }
 
     // 1. Data ---------------------------------------------------------------------
@@ -92,6 +101,10 @@ struct Lesson10: ParsableCommand {
     let list = try WordList.load(explicitPath: words)
     let split = list.split(seed: splitSeed)
     let data = try WordData(list: list, split: split, context: context)
+    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps(
+      trainCharacters: data.train.count - 1, batchSize: batchSize, context: context))
+    // The learning rate's schedule is spread over all the steps: a different count is a different run.
+    try resume?.requireSetting("steps", equals: String(steps), flag: "--steps")
     if let resume {
       try resume.requireSetting("vocabulary", equals: data.vocabulary.description, flag: "--words")
       try resume.requireSetting("train_characters", equals: String(data.train.count - 1), flag: "--words")
@@ -174,11 +187,14 @@ struct Lesson10: ParsableCommand {
 
     // 8. Pictures ----------------------------------------------------------------------
     Console.section("8. Pictures")
-    try trainer.writeCurve(to: run.file("loss.svg"), baselines: baselines)
+    try trainer.writeCurve(to: run.file("loss.svg"), baselines: baselines, inBits: true)
+    try trainer.writeCurve(to: run.file("loss-nats.svg"), baselines: baselines, inBits: false)
     try timing.writePlot(to: run.file("generation-time.svg"))
-    print("wrote loss.svg, generation-time.svg, samples.txt, training-samples.txt, test.txt, test.glac, test-decoded.txt")
+    print("wrote loss.svg (bits), loss-nats.svg, generation-time.svg, samples.txt, training-samples.txt, test.txt, test.glac, test-decoded.txt")
     report.addFigure("loss.svg", caption: "Bits per character while training: the training batches and the validation "
                      + "words, with the unigram and bigram baselines and xz -9e given the training text.")
+    report.addFigure("loss-nats.svg", caption: "The same in nats per character (natural logarithms: what the "
+                     + "training loss computes; × 1/ln 2 = 1.443 gives bits).")
     report.addFigure("generation-time.svg", caption: "Time to generate n characters: recomputing the whole prefix "
                      + "every step grows like n², keeping every layer's keys and values like n.")
     report.addLink("samples.txt", text: "the sampled words of section 5, marked")

@@ -172,17 +172,20 @@ final class Trainer {
     }
   }
 
-  /// bits per character against the step, with the baselines as flat lines.
-  func writeCurve(to path: String, baselines: Baselines) throws {
+  /// The loss against the step in `unit` (bits: nats ÷ ln 2, or nats), with the baselines as flat lines.
+  func writeCurve(to path: String, baselines: Baselines, inBits: Bool) throws {
+    let scale = inBits ? 1 / log(2.0) : 1, perBit = inBits ? 1 : log(2.0)
     var plot = LinePlot(title: "Cross-entropy while training", xLabel: "step",
-                        yLabel: "bits per character (nats ÷ ln 2)")
+                        yLabel: inBits ? "bits per character (nats ÷ ln 2)" : "nats per character")
     let trained = history.filter { $0.trainNats.isFinite }
-    plot.add("training batches", x: trained.map { Double($0.step) }, y: trained.map { $0.trainNats / log(2) })
-    plot.add("validation words", x: history.map { Double($0.step) }, y: history.map { $0.validationNats / log(2) })
+    plot.add("training batches", x: trained.map { Double($0.step) }, y: trained.map { $0.trainNats * scale })
+    plot.add("validation words", x: history.map { Double($0.step) }, y: history.map { $0.validationNats * scale })
     let ends = [0.0, Double(settings.steps)]
-    plot.add("unigram", x: ends, y: [baselines.unigramBits, baselines.unigramBits])
-    plot.add("bigram", x: ends, y: [baselines.bigramBits, baselines.bigramBits])
-    if let xz = baselines.givenBits(.xzExtreme) { plot.add("xz -9e given training", x: ends, y: [xz, xz]) }
+    plot.add("unigram", x: ends, y: [baselines.unigramBits * perBit, baselines.unigramBits * perBit])
+    plot.add("bigram", x: ends, y: [baselines.bigramBits * perBit, baselines.bigramBits * perBit])
+    if let xz = baselines.givenBits(.xzExtreme) {
+      plot.add("xz -9e given training", x: ends, y: [xz * perBit, xz * perBit])
+    }
     try plot.write(to: path)
   }
 }
