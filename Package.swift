@@ -18,6 +18,7 @@
 //   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression)
 //   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
 //   GenLab                     umbrella module re-exporting all of the above
+import Foundation
 import PackageDescription
 
 /// Numeric code needs the CPU's vector instructions: without a target flag the
@@ -52,12 +53,32 @@ func lesson(_ folder: String) -> Target {
 let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution", "05-VAE", "06-GAN2D", "07-DCGAN",
                "08-Diffusion2D", "09-DiffusionImages", "10-Compression"].map(lesson)
 
+/// The exercise folders (`Exercises/NN-Name/`): stubs a student fills in, one README each.
+let exerciseFolders = ["01-NaiveConvolution", "02-Im2col", "03-ConvolutionBackward", "04-TransposedConvolution",
+                       "05-Reparameterization", "06-GANLoss", "07-DiffusionNoising", "08-DDPMStep", "09-CachedAttention"]
+
+/// The teacher's solutions (`Exercises/Solutions/`) and `genlab-check-solutions`, which
+/// grades them, exist only where that folder does: a student's copy (made by
+/// `scripts/hand-out-exercises.sh`) leaves it out and still builds.
+let solutionsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .appendingPathComponent("Exercises/Solutions").path
+let solutionTargets: [Target] = FileManager.default.fileExists(atPath: solutionsFolder + "/Submission.swift") ? [
+  .target(name: "ExerciseSolutions", dependencies: ["ExerciseSupport"], path: "Exercises/Solutions",
+          exclude: ["README.md", "Checker"], swiftSettings: fast),
+  .executableTarget(name: "genlab-check-solutions", dependencies: ["ExerciseChecker", "ExerciseSolutions"],
+                    path: "Exercises/Solutions/Checker", swiftSettings: fast),
+] : []
+
 let package = Package(
   name: "GenLab",
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "GenLab", targets: ["GenLab"]),
     .executable(name: "genlab-bench", targets: ["genlab-bench"]),
+    .executable(name: "genlab-check", targets: ["genlab-check"]),
+    // For Exercises/Solutions, the separate package that checks the teacher's solutions.
+    .library(name: "ExerciseChecker", targets: ["ExerciseChecker"]),
+    .library(name: "ExerciseSupport", targets: ["ExerciseSupport"]),
   ] + lessons.map { .executable(name: $0.name, targets: [$0.name]) },
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -83,6 +104,13 @@ let package = Package(
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
                                            "Reparameterization", "GANLoss", "DiffusionNoising", "ArithmeticCoding", "Autoregressive", "Models"], swiftSettings: fast),
+    module("ExerciseSupport", ["Core"]),
+    .target(name: "Exercises", dependencies: ["ExerciseSupport"], path: "Exercises",
+            exclude: ["Solutions", "README.md", "TEACHERS.md"] + exerciseFolders.map { "\($0)/README.md" },
+            swiftSettings: fast),
+    module("ExerciseChecker", ["Core", "ExerciseSupport", "Convolution", "TransposedConvolution", "Reparameterization",
+                               "GANLoss", "DiffusionNoising", "Autoregressive", argumentParser]),
+    .executableTarget(name: "genlab-check", dependencies: ["ExerciseChecker", "Exercises"], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
@@ -102,7 +130,8 @@ let package = Package(
     .testTarget(name: "DiffusionNoisingTests", dependencies: ["DiffusionNoising", "TestSupport"]),
     .testTarget(name: "AutoregressiveTests", dependencies: ["Autoregressive", "ArithmeticCoding", "Datasets", "NN", "TestSupport"]),
     .testTarget(name: "ArithmeticCodingTests", dependencies: ["ArithmeticCoding", "TestSupport"]),
+    .testTarget(name: "ExerciseCheckerTests", dependencies: ["ExerciseChecker", "ExerciseSupport", "Convolution", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "DiffusionNoising", "TestSupport"]),
-  ] + lessons,
+  ] + lessons + solutionTargets,
   swiftLanguageModes: [.v5]
 )

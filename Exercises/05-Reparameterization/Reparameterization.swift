@@ -1,0 +1,24 @@
+// Exercise 05 — the VAE's reparameterization trick, the closed-form KL term, and their
+// gradients. Read README.md beside this file. Check it with:  swift run genlab-check 05
+import ExerciseSupport
+
+/// z = μ + σ·ε with σ = exp(½·logσ²), element by element. All three N×D; returns N×D.
+public func reparameterize(mean: Tensor, logVariance: Tensor, epsilon: Tensor) throws -> Tensor {
+  throw NotImplemented("05")
+}
+
+/// KL(𝒩(μ, σ²) ‖ 𝒩(0, I)) for each row n, summed over the D latent dimensions:
+///
+///     KL_n = ½ Σ_d (μ² + σ² − 1 − logσ²)
+///
+/// mean, logVariance: N×D. Returns N values.
+public func gaussianKL(mean: Tensor, logVariance: Tensor) throws -> [Double] {
+  throw NotImplemented("05")
+}
+
+/// The gradients of L = Σ dz ⊙ z + klScale · Σ_n KL_n with respect to μ and logσ², given
+/// dz = dL/dz (N×D) and the ε that made z. Returns (dL/dμ, dL/dlogσ²), both N×D.
+public func reparameterizationBackward(zGradient: Tensor, epsilon: Tensor, mean: Tensor, logVariance: Tensor,
+                                       klScale: Float) throws -> (mean: Tensor, logVariance: Tensor) {
+  throw NotImplemented("05")
+}

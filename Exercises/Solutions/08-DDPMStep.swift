@@ -1,0 +1,11 @@
+// Solution 08 — not written yet: the stub, so the solutions package builds.
+import ExerciseSupport
+
+/// x_{t−1} = (1/√α_t) · (x_t − β_t/√(1 − ᾱ_t) · ε̂) + σ_t · z,   σ_t² = β̃_t (the posterior variance),
+/// and no noise at t = 1.
+///
+/// - noisy: x_t, predictedNoise: ε̂ (the same shape), t in 1…T, z: a standard normal draw of
+///   the same shape (use it as given). `schedule` holds β_t, α_t, ᾱ_t and β̃_t.
+public func ddpmStep(_ noisy: Tensor, predictedNoise: Tensor, t: Int, schedule: Schedule, z: Tensor) throws -> Tensor {
+  throw NotImplemented("08")
+}
