@@ -45,7 +45,8 @@ extension Autoregressive {
 
   /// Attention of one query over `positions` cached keys and values, head by head, with
   /// the same arithmetic in the same order as `CausalSelfAttention.forward`'s row i.
-  static func attend(query: [Float], keys: [Float], values: [Float], positions: Int, heads: Int) -> [Float] {
+  /// `keys` and `values` hold `positions` rows of D = `query.count` floats; returns D floats.
+  public static func attend(query: [Float], keys: [Float], values: [Float], positions: Int, heads: Int) -> [Float] {
     let width = query.count, d = width / heads
     let scale = 1 / Float(d).squareRoot()
     var output = [Float](repeating: 0, count: width)
