@@ -115,8 +115,9 @@ enum ChildProtocol {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
     process.arguments = ["--child", exercise.id]
-    let output = Pipe()
+    let output = Pipe(), errors = Pipe()
     process.standardOutput = output
+    process.standardError = errors
     var report = ExerciseReport(id: exercise.id, title: exercise.title, status: .crashed)
     do {
       try process.run()
@@ -124,18 +125,8 @@ enum ChildProtocol {
       report.note = "could not start the checker's child process: \(error)"
       return report
     }
-    // Read the child's output on another thread while this one watches the clock.
-    let lines = LineCollector()
-    let reader = Thread {
-      let handle = output.fileHandleForReading
-      while true {
-        let data = handle.availableData
-        if data.isEmpty { break }
-        lines.append(data)
-      }
-      lines.finish()
-    }
-    reader.start()
+    // Read the child's output and errors on other threads while this one watches the clock.
+    let lines = LineCollector(output.fileHandleForReading), errorLines = LineCollector(errors.fileHandleForReading)
     let start = Date()
     var timedOut = false
     while process.isRunning {
@@ -150,11 +141,13 @@ enum ChildProtocol {
     }
     process.waitUntilExit()
     lines.waitUntilFinished()
+    errorLines.waitUntilFinished()
     var lastCase: String?
     var cases: [String] = []
     for line in lines.all {
       if line.hasPrefix(reportPrefix) {
         if let decoded = try? JSONDecoder().decode(ExerciseReport.self, from: Data(line.dropFirst(reportPrefix.count).utf8)) {
+          forward(errorLines.all)   // what the code under test wrote to stderr
           return decoded
         }
       } else if line.hasPrefix(casePrefix) {
@@ -173,11 +166,37 @@ enum ChildProtocol {
     } else {
       let how = process.terminationReason == .uncaughtSignal ? "signal \(process.terminationStatus)"
         : "exit status \(process.terminationStatus)"
-      report.note = "your code stopped the program (\(how))\(during). Swift stops on an index out of range, an "
-        + "integer overflow or a force-unwrapped nil: the message above says which and where. Check your index "
-        + "arithmetic against the shapes; `--in-process` runs it without the child process for a debugger."
+      let (message, place) = crashSummary(errorLines.all)
+      report.note = "your code stopped the program (\(how))\(during)"
+        + (message.map { ": \($0)" } ?? "") + (place.map { ", at \($0)" } ?? "") + ". "
+        + "Swift stops on an index out of range, an integer overflow or a force-unwrapped nil: check your index "
+        + "arithmetic against the shapes. `--in-process` runs the code without a child process (for a debugger); "
+        + "the full crash report is printed with GENLAB_CHECK_VERBOSE=1."
+      if ProcessInfo.processInfo.environment["GENLAB_CHECK_VERBOSE"] == "1" {
+        FileHandle.standardError.write(Data((errorLines.all.joined(separator: "\n") + "\n").utf8))
+      }
     }
+    if report.status == .timedOut { forward(errorLines.all) }
     return report
+  }
+
+  static func forward(_ lines: [String]) {
+    for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+  }
+
+  /// From a Swift crash report: the "Fatal error: …" message and the first frame in the
+  /// student's files (`Exercises/…swift:line`).
+  static func crashSummary(_ lines: [String]) -> (message: String?, place: String?) {
+    let message = lines.first { $0.contains("Fatal error") }.map { line -> String in
+      let text = line.components(separatedBy: "Fatal error: ").last ?? line
+      return text.trimmingCharacters(in: .whitespaces)
+    }
+    let place = lines.lazy.compactMap { line -> String? in
+      guard let range = line.range(of: "/Exercises/") ?? line.range(of: "Exercises/") else { return nil }
+      let tail = line[range.lowerBound...].drop { $0 == "/" }
+      return String(tail.prefix { $0 != " " })
+    }.first
+    return (message, place)
   }
 
   static func writeJSON(_ reports: [ExerciseReport], tool: String, to path: String) throws {
@@ -198,11 +217,22 @@ enum ChildProtocol {
   }
 }
 
-/// Bytes from a pipe, split into lines, shared between the reading thread and the waiting one.
+/// Bytes from a pipe, read to its end on a thread of their own and split into lines.
 final class LineCollector: @unchecked Sendable {
   private let lock = NSCondition()
   private var buffer = Data()
   private var done = false
+
+  init(_ handle: FileHandle) {
+    Thread { [self] in
+      while true {
+        let data = handle.availableData
+        if data.isEmpty { break }
+        append(data)
+      }
+      finish()
+    }.start()
+  }
 
   func append(_ data: Data) {
     lock.lock()
