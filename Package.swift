@@ -18,6 +18,8 @@
 //   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression)
 //   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
 //   GenLab                     umbrella module re-exporting all of the above
+//   ExerciseSupport, Exercises the classroom exercises' shared types and their stubs (Exercises/)
+//   ExerciseChecker            the grader behind genlab-check (and genlab-check-solutions)
 import Foundation
 import PackageDescription
 
