@@ -74,7 +74,9 @@ extension ExerciseReport {
       lines.append("  ✘ \(status.rawValue): \(note ?? "")")
     case .failed:
       if let failure {
-        lines.append("  first failure, case \(failure.caseName), \(failure.what): \(failure.message)")
+        let what = failure.index != nil && failure.shape != nil
+          ? "\(failure.what) (shape \(failure.shape!))" : failure.what
+        lines.append("  first failure, case \(failure.caseName), \(what): \(failure.message)")
         if let index = failure.index, let expected = failure.expected, let got = failure.got {
           lines.append("    worst element at \(index): expected \(expected), got \(got)")
         }
