@@ -1,23 +1,44 @@
-// Solution 05 — not written yet: the stub, so the solutions package builds.
+// Solution 05 — the reparameterization trick, the closed-form KL and their gradients,
+// element by element in the order of the equations.
 import ExerciseSupport
+import Foundation
 
-/// z = μ + σ·ε with σ = exp(½·logσ²), element by element. All three N×D; returns N×D.
+/// z = μ + σ·ε with σ = exp(½·logσ²): the ½ turns the log-variance into a standard deviation.
 public func reparameterize(mean: Tensor, logVariance: Tensor, epsilon: Tensor) throws -> Tensor {
-  throw NotImplemented("05")
+  var z = [Float](repeating: 0, count: mean.count)
+  for i in 0..<mean.count {
+    let sigma = exp(0.5 * logVariance.data[i])
+    z[i] = mean.data[i] + sigma * epsilon.data[i]
+  }
+  return Tensor(shape: mean.shape, data: z)
 }
 
-/// KL(𝒩(μ, σ²) ‖ 𝒩(0, I)) for each row n, summed over the D latent dimensions:
-///
-///     KL_n = ½ Σ_d (μ² + σ² − 1 − logσ²)
-///
-/// mean, logVariance: N×D. Returns N values.
+/// KL_n = −½ Σ_d (1 + logσ² − μ² − σ²), summed in Double over the D columns of row n.
 public func gaussianKL(mean: Tensor, logVariance: Tensor) throws -> [Double] {
-  throw NotImplemented("05")
+  let (n, d) = (mean.shape[0], mean.shape[1])
+  var kl = [Double](repeating: 0, count: n)
+  for row in 0..<n {
+    var sum = 0.0
+    for column in 0..<d {
+      let mu = Double(mean.data[row * d + column]), logVar = Double(logVariance.data[row * d + column])
+      sum += 1 + logVar - mu * mu - exp(logVar)
+    }
+    kl[row] = -0.5 * sum
+  }
+  return kl
 }
 
-/// The gradients of L = Σ dz ⊙ z + klScale · Σ_n KL_n with respect to μ and logσ², given
-/// dz = dL/dz (N×D) and the ε that made z. Returns (dL/dμ, dL/dlogσ²), both N×D.
+/// dL/dμ = dz·1 + klScale·μ and dL/dlogσ² = dz·½σ·ε + klScale·½(σ² − 1): the chain rule
+/// through z = μ + σ·ε (dσ/dlogσ² = ½σ) plus the KL's own derivatives.
 public func reparameterizationBackward(zGradient: Tensor, epsilon: Tensor, mean: Tensor, logVariance: Tensor,
                                        klScale: Float) throws -> (mean: Tensor, logVariance: Tensor) {
-  throw NotImplemented("05")
+  var meanGradient = [Float](repeating: 0, count: mean.count)
+  var logVarianceGradient = [Float](repeating: 0, count: mean.count)
+  for i in 0..<mean.count {
+    let sigma = exp(0.5 * logVariance.data[i])
+    let variance = exp(logVariance.data[i])
+    meanGradient[i] = zGradient.data[i] + klScale * mean.data[i]
+    logVarianceGradient[i] = zGradient.data[i] * 0.5 * sigma * epsilon.data[i] + klScale * 0.5 * (variance - 1)
+  }
+  return (Tensor(shape: mean.shape, data: meanGradient), Tensor(shape: mean.shape, data: logVarianceGradient))
 }
