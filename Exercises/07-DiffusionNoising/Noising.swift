@@ -8,5 +8,7 @@ import ExerciseSupport
 /// - x0, noise: N×… (any shape whose first axis is the batch); `schedule.alphaBars[t]` is ᾱ_t.
 /// - Returns x_t, the shape of x0.
 public func noised(_ x0: Tensor, timesteps: [Int], noise: Tensor, schedule: Schedule) throws -> Tensor {
+  // Your code here. Item n is data[n·S ..< (n + 1)·S] with S = x0.count / N elements.
+  // Return Tensor(shape: x0.shape, data: values).
   throw NotImplemented("07")
 }

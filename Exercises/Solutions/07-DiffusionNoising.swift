@@ -1,11 +1,18 @@
-// Solution 07 — not written yet: the stub, so the solutions package builds.
+// Solution 07 — the closed-form noising, item by item: each item's two coefficients from
+// its own ᾱ_t, then one multiply-add per element.
 import ExerciseSupport
 
-/// x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε, with each item n of the batch at its own timestep
-/// t = timesteps[n] (1…T).
-///
-/// - x0, noise: N×… (any shape whose first axis is the batch); `schedule.alphaBars[t]` is ᾱ_t.
-/// - Returns x_t, the shape of x0.
 public func noised(_ x0: Tensor, timesteps: [Int], noise: Tensor, schedule: Schedule) throws -> Tensor {
-  throw NotImplemented("07")
+  let items = x0.shape[0]
+  let itemSize = x0.count / items
+  var values = [Float](repeating: 0, count: x0.count)
+  for n in 0..<items {
+    let alphaBar = schedule.alphaBars[timesteps[n]]          // ᾱ_t of item n
+    let signal = Float(alphaBar.squareRoot())                // √ᾱ_t
+    let spread = Float((1 - alphaBar).squareRoot())          // √(1 − ᾱ_t)
+    for i in (n * itemSize)..<((n + 1) * itemSize) {
+      values[i] = signal * x0.data[i] + spread * noise.data[i]
+    }
+  }
+  return Tensor(shape: x0.shape, data: values)
 }
