@@ -6,7 +6,9 @@ import ExerciseSupport
 /// and no noise at t = 1.
 ///
 /// - noisy: x_t, predictedNoise: ε̂ (the same shape), t in 1…T, z: a standard normal draw of
-///   the same shape (use it as given). `schedule` holds β_t, α_t, ᾱ_t and β̃_t.
+///   the same shape (use it as given). `schedule` holds β_t, α_t, ᾱ_t and β̃_t at index t.
 public func ddpmStep(_ noisy: Tensor, predictedNoise: Tensor, t: Int, schedule: Schedule, z: Tensor) throws -> Tensor {
+  // Your code here: the coefficients from schedule.betas[t], .alphas[t], .alphaBars[t] and
+  // .posteriorVariances[t], then one value per element; return Tensor(shape: noisy.shape, data: values).
   throw NotImplemented("08")
 }
