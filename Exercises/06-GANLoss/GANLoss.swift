@@ -1,6 +1,7 @@
 // Exercise 06 — the GAN losses from logits, stable for any logit, and their gradients.
 // Read README.md beside this file. Check it with:  swift run genlab-check 06
 import ExerciseSupport
+import Foundation
 
 /// The discriminator's loss (binary cross-entropy: real → 1, generated → 0) from its logits l
 /// (D = σ(l)), the mean over each set:
@@ -10,6 +11,8 @@ import ExerciseSupport
 /// and dL_D/dl_real, dL_D/dl_fake (the shapes of the logits). It must stay finite for
 /// logits like ±100.
 public func discriminatorLoss(realLogits: Tensor, fakeLogits: Tensor) throws -> (value: Double, real: Tensor, fake: Tensor) {
+  // Your code here. N_r = realLogits.count and N_f = fakeLogits.count, whatever the shapes
+  // ([N] or [N, 1]); return each gradient as Tensor(shape: logits.shape, data: values).
   throw NotImplemented("06")
 }
 
