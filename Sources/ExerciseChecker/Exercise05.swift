@@ -122,13 +122,19 @@ struct ReparameterizationCase {
     mean = meanFill.tensor([n, d], &inputs)
     logVariance = logVarianceFill.tensor([n, d], &inputs)
     zGradient = inputs.uniform([n, d])
-    meanDirection = inputs.uniform([n, d])
-    logVarianceDirection = inputs.uniform([n, d])
+    meanDirection = Self.direction([n, d], &inputs)
+    logVarianceDirection = Self.direction([n, d], &inputs)
     self.klScale = klScale
     self.seed = seed
     var rng = RNG(seed: seed)
     (z, epsilon) = Reparameterization.sample(mean: mean, logVariance: logVariance, rng: &rng)
     name = "\(n)×\(d), \(meanFill.describe("μ")), \(logVarianceFill.describe("logσ²")), klScale \(Self.number(klScale))"
+  }
+
+  /// A direction for the finite differences: every component between 0.5 and 1 in size,
+  /// with a random sign, so that no element's gradient is left almost unchecked.
+  static func direction(_ shape: [Int], _ inputs: inout CaseInputs) -> Tensor {
+    Tensor(shape: shape, data: inputs.uniform(shape).data.map { $0 < 0 ? $0 / 2 - 0.5 : $0 / 2 + 0.5 })
   }
 
   /// The awkward ones first: a single number, zero means, logσ² at ±5 (σ from 0.08 to 12,
