@@ -22,17 +22,17 @@ extension Catalog {
       let got = try submission.reparameterizationBackward(c.zGradient, c.epsilon, c.mean, c.logVariance, c.klScale)
       let expected = Reparameterization.backward(zGradient: c.zGradient, epsilon: c.epsilon, mean: c.mean,
                                                  logVariance: c.logVariance, klScale: c.klScale)
+      // Each gradient is checked with the loss moved along its own argument only.
       let mistakes = c.backwardMistakes
-      guard ReparameterizationCase.checkGradient("dL/dμ", got.mean, equals: expected.mean, caseName: c.name, at: c.mean,
-                          along: c.meanDirection, loss: { c.loss(mean: $0, logVariance: c.logVariance) },
-                          mistakes: mistakes.map { $0.mean }, otherwise: ReparameterizationCase.meanGradientAdvice,
-                          grader: &grader),
-            ReparameterizationCase.checkGradient("dL/dlogσ²", got.logVariance, equals: expected.logVariance, caseName: c.name,
-                          at: c.logVariance, along: c.logVarianceDirection,
-                          loss: { c.loss(mean: c.mean, logVariance: $0) },
-                          mistakes: mistakes.map { $0.logVariance },
-                          otherwise: ReparameterizationCase.logVarianceGradientAdvice, grader: &grader)
-      else { return }
+      guard ReparameterizationCase.checkGradient(
+        "dL/dμ", got.mean, equals: expected.mean, caseName: c.name, at: c.mean, along: c.meanDirection,
+        loss: { c.loss(mean: $0, logVariance: c.logVariance) }, mistakes: mistakes.map(\.mean),
+        otherwise: ReparameterizationCase.meanGradientAdvice, grader: &grader) else { return }
+      guard ReparameterizationCase.checkGradient(
+        "dL/dlogσ²", got.logVariance, equals: expected.logVariance, caseName: c.name, at: c.logVariance,
+        along: c.logVarianceDirection, loss: { c.loss(mean: c.mean, logVariance: $0) },
+        mistakes: mistakes.map(\.logVariance), otherwise: ReparameterizationCase.logVarianceGradientAdvice,
+        grader: &grader) else { return }
       grader.pass()
     }
     let t = ReparameterizationCase.timing
