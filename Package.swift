@@ -132,7 +132,9 @@ let package = Package(
     .testTarget(name: "DiffusionNoisingTests", dependencies: ["DiffusionNoising", "TestSupport"]),
     .testTarget(name: "AutoregressiveTests", dependencies: ["Autoregressive", "ArithmeticCoding", "Datasets", "NN", "TestSupport"]),
     .testTarget(name: "ArithmeticCodingTests", dependencies: ["ArithmeticCoding", "TestSupport"]),
-    .testTarget(name: "ExerciseCheckerTests", dependencies: ["ExerciseChecker", "ExerciseSupport", "Convolution", "TestSupport"]),
+    .testTarget(name: "ExerciseCheckerTests", dependencies: ["ExerciseChecker", "ExerciseSupport", "Convolution", "TransposedConvolution",
+                                                           "Reparameterization", "GANLoss", "DiffusionNoising", "Autoregressive",
+                                                           "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "DiffusionNoising", "TestSupport"]),
   ] + lessons + solutionTargets,
   swiftLanguageModes: [.v5]

@@ -80,7 +80,7 @@ public struct Grader {
     }?.hint ?? otherwise
     let index = expected.shape.isEmpty ? [] : unflatten(comparison.worstIndex, expected.shape)
     fail(Failure(caseName: current, what: what,
-                 message: "\(comparison.failures) of \(expected.count) elements differ from the reference (\(tolerance))",
+                 message: "\(comparison.failures) of \(expected.count) elements differ from the expected values (\(tolerance))",
                  shape: expected.shape, index: index, expected: comparison.worstExpected, got: comparison.worstActual,
                  hint: hint))
     return false
