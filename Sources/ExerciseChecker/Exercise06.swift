@@ -18,11 +18,11 @@ extension Catalog {
       guard grader.expect("L_D", [got.value], equals: [expected.value], mistakes: c.discriminatorValueMistakes,
                           otherwise: GANLossCase.advice(finite: got.value.isFinite)) else { return }
       guard GANLossCase.checkGradient(
-        "dL_D/dl_real", got.real, equals: expected.realGradient, caseName: "discriminator, " + c.name, logits: c.real, direction: c.realDirection,
+        "dL_D/dl_real", got.real, equals: expected.realGradient, logits: c.real, direction: c.realDirection,
         loss: c.moderate ? { GANLoss.discriminatorRealLoss(realLogits: $0).value } : nil,
         mistakes: c.realGradientMistakes, grader: &grader) else { return }
       guard GANLossCase.checkGradient(
-        "dL_D/dl_fake", got.fake, equals: expected.fakeGradient, caseName: "discriminator, " + c.name, logits: c.fake, direction: c.fakeDirection,
+        "dL_D/dl_fake", got.fake, equals: expected.fakeGradient, logits: c.fake, direction: c.fakeDirection,
         loss: c.moderate ? { GANLoss.discriminatorFakeLoss(fakeLogits: $0).value } : nil,
         mistakes: c.fakeGradientMistakes, grader: &grader) else { return }
       grader.pass()
@@ -34,7 +34,7 @@ extension Catalog {
       guard grader.expect("L_G", [got.value], equals: [expected.value], mistakes: c.generatorValueMistakes,
                           otherwise: GANLossCase.advice(finite: got.value.isFinite)) else { return }
       guard GANLossCase.checkGradient(
-        "dL_G/dl_fake", got.fake, equals: expected.fakeGradient, caseName: "generator, " + c.fakeName, logits: c.fake, direction: c.fakeDirection,
+        "dL_G/dl_fake", got.fake, equals: expected.fakeGradient, logits: c.fake, direction: c.fakeDirection,
         loss: c.moderate ? { GANLoss.generatorLoss(fakeLogits: $0, objective: .nonSaturating).value } : nil,
         mistakes: c.generatorGradientMistakes, grader: &grader) else { return }
       grader.pass()
@@ -211,36 +211,19 @@ struct GANLossCase {
   /// rate of change along the random direction v. Then element by element against the
   /// logits twin's. A failure's hint is the first mistake the gradient matches, else the
   /// naive formula's when it is not finite, else the general advice.
-  static func checkGradient(_ what: String, _ got: Tensor, equals expected: Tensor, caseName: String,
+  static func checkGradient(_ what: String, _ got: Tensor, equals expected: Tensor,
                             logits: Tensor, direction: Tensor, loss: ((Tensor) -> Double)?, mistakes: [Mistake], grader: inout Grader) -> Bool {
-    guard !grader.failed else { return false }
     let otherwise = !got.data.allSatisfy(\.isFinite) ? naiveHint
       : got.shape != expected.shape ? "the gradient must have the shape of its logits, \(expected.shape)"
       : gradientAdvice
-    if let loss, got.shape == expected.shape {
-      let analytic = dot(got, direction)
-      let numeric = directionalDerivative(at: logits, along: direction, loss)
+    if let loss {
       // The central difference with h = 10⁻² is exact up to h²/6 times the third derivative
       // (|σ''| ≤ 0.1) and the Float rounding of the loss's terms divided by 2h: well below
-      // 10⁻³ of the directional derivative's size, measured by Σ|expected_i·v_i| so that
-      // cancellation between elements does not shrink it.
-      var size = 0.0
-      for i in 0..<expected.count { size += abs(Double(expected.data[i]) * Double(direction.data[i])) }
-      if !(abs(analytic - numeric) <= 1e-4 + 1e-3 * size) {
-        let comparison = compare(got.data, expected.data, shape: expected.shape, .float32)
-        let hint = mistakes.first { mistake in
-          guard let wrong = mistake.result(), wrong.shape == got.shape else { return false }
-          return compare(got.data, wrong.data, shape: got.shape, .float32).passed
-        }?.hint ?? otherwise
-        grader.fail(Failure(
-          caseName: caseName, what: what,
-          message: "finite differences disagree: along a random direction v your gradient gives ⟨\(what), v⟩ = "
-            + "\(Float(analytic)), but the loss changes at the rate \(Float(numeric)) (central differences of the "
-            + "library's loss); \(comparison.failures) of \(expected.count) elements differ from the logits twin's",
-          shape: expected.shape, index: unflatten(comparison.worstIndex, expected.shape),
-          expected: comparison.worstExpected, got: comparison.worstActual, hint: hint))
-        return false
-      }
+      // 10⁻³ of the directional derivative's size.
+      return grader.expectGradient(what, got, equals: expected, along: direction,
+                                   numeric: directionalDerivative(at: logits, along: direction, loss),
+                                   absolute: 1e-4, relative: 1e-3, source: "the library's loss",
+                                   mistakes: mistakes, otherwise: otherwise)
     }
     return grader.expect(what, got, equals: expected, mistakes: mistakes, otherwise: otherwise)
   }

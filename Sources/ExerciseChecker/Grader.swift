@@ -74,16 +74,54 @@ public struct Grader {
     }
     let comparison = compare(got.data, expected.data, shape: expected.shape, tolerance)
     if comparison.passed { return true }
-    let hint = mistakes.first { mistake in
-      guard let wrong = mistake.result(), wrong.shape == got.shape else { return false }
-      return compare(got.data, wrong.data, shape: got.shape, tolerance).passed
-    }?.hint ?? otherwise
+    let hint = Self.hint(for: got, mistakes: mistakes, tolerance: tolerance, otherwise: otherwise)
     let index = expected.shape.isEmpty ? [] : unflatten(comparison.worstIndex, expected.shape)
     fail(Failure(caseName: current, what: what,
                  message: "\(comparison.failures) of \(expected.count) elements differ from the expected values (\(tolerance))",
                  shape: expected.shape, index: index, expected: comparison.worstExpected, got: comparison.worstActual,
                  hint: hint))
     return false
+  }
+
+  /// The hint of the first mistake whose output `got` equals (within `tolerance`), else `otherwise`.
+  static func hint(for got: Tensor, mistakes: [Mistake], tolerance: Tolerance, otherwise: String) -> String {
+    mistakes.first { mistake in
+      guard let wrong = mistake.result(), wrong.shape == got.shape else { return false }
+      return compare(got.data, wrong.data, shape: got.shape, tolerance).passed
+    }?.hint ?? otherwise
+  }
+
+  /// A gradient, checked two ways. First by finite differences: ⟨got, v⟩ must match
+  /// `numeric`, the loss's rate of change along the direction v from central differences of
+  /// a forward pass (`source` says whose), within `absolute` + `relative`·Σ|expected_i·v_i|
+  /// (a size that cancellation between elements does not shrink). Then element by element
+  /// with `expect`, which also catches an error that happens to cancel along v. A
+  /// finite-difference failure names the worst element and the hint of the mistake the
+  /// gradient matches. Returns whether the gradient is right.
+  @discardableResult
+  public mutating func expectGradient(_ what: String, _ got: Tensor, equals expected: Tensor, along direction: Tensor,
+                                      numeric: Double, absolute: Double, relative: Double, source: String,
+                                      mistakes: [Mistake] = [], otherwise: String) -> Bool {
+    guard failure == nil else { return false }
+    guard got.shape == expected.shape else {
+      return expect(what, got, equals: expected, mistakes: mistakes, otherwise: otherwise)
+    }
+    let analytic = dot(got, direction)
+    var size = 0.0
+    for i in 0..<expected.count { size += abs(Double(expected.data[i]) * Double(direction.data[i])) }
+    if !(abs(analytic - numeric) <= absolute + relative * size) {
+      let comparison = compare(got.data, expected.data, shape: expected.shape, .float32)
+      fail(Failure(
+        caseName: current, what: what,
+        message: "finite differences disagree: along a random direction v your gradient gives ⟨\(what), v⟩ = "
+          + "\(Float(analytic)), but the loss changes at the rate \(Float(numeric)) (central differences of "
+          + "\(source)); \(comparison.failures) of \(expected.count) elements differ from the expected values",
+        shape: expected.shape, index: unflatten(comparison.worstIndex, expected.shape),
+        expected: comparison.worstExpected, got: comparison.worstActual,
+        hint: Self.hint(for: got, mistakes: mistakes, tolerance: .float32, otherwise: otherwise)))
+      return false
+    }
+    return expect(what, got, equals: expected, mistakes: mistakes, otherwise: otherwise)
   }
 
   /// `expect` for numbers (a loss, one KL per row): compared as a 1-D tensor.
