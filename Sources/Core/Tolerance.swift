@@ -60,7 +60,10 @@ public func compare(_ actual: [Float], _ expected: [Float], shape: [Int], _ tole
     let diff = abs(a - e)
     let allowed = tolerance.atol + tolerance.rtol * abs(e)
     let bad = (a.isNaN != e.isNaN) || (!a.isNaN && diff > allowed) || (a.isInfinite && a != e)
-    let ratio: Float = bad ? .infinity : (allowed > 0 ? diff / allowed : (diff == 0 ? 0 : .infinity))
+    // How far past its tolerance the element is: the worst element is the one furthest out
+    // (a NaN or infinity where a number belongs counts as infinitely far).
+    let ratio: Float = (a.isNaN != e.isNaN) || (a.isInfinite && a != e) ? .infinity
+      : a.isNaN ? 0 : (allowed > 0 ? diff / allowed : (diff == 0 ? 0 : .infinity))
     if diff.isFinite { result.maxAbsDifference = max(result.maxAbsDifference, diff) }
     if bad { result.failures += 1 }
     if ratio > worstRatio || (bad && result.passed) {

@@ -97,6 +97,10 @@ import TestSupport
     #expect(result.failures == 1)
     #expect(result.description.contains("[1, 0]"))
     #expect(result.description.contains("shape [2, 2]"))
+    // With several elements out of tolerance the worst is the one furthest out, not the first.
+    let several = compare([1.1, 2, 3.9, 4.2], [1, 2, 3, 4], shape: [4], .float32)
+    #expect(several.failures == 3 && several.worstIndex == 2 && several.worstActual == 3.9)
+    #expect(compare([1.5, .nan, 9], [1, 2, 3], shape: [3], .float32).worstIndex == 1)
     let nan = compare([.nan], [1], shape: [1], .float32)
     #expect(!nan.passed)
     #expect(compare(expected.data, expected.data, shape: [2, 2], .exact).passed)
