@@ -1,0 +1,1 @@
+../../../Tests/ImageIOTests/GIFDecoder.swift
