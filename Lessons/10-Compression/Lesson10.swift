@@ -32,19 +32,19 @@ struct Lesson10: ParsableCommand {
                              valueName: "file"))
   var words: String?
 
-  @Option(help: "Seed of the train/validation/test split of the word list — apart from --seed, so every run is scored on the same held-out words.")
+  @Option(parsing: .unconditional, help: "Seed of the train/validation/test split of the word list — apart from --seed, so every run is scored on the same held-out words.")
   var splitSeed: UInt64 = 0
 
-  @Option(help: "L, the characters the model reads before predicting the next one (positions it has embeddings for).")
+  @Option(parsing: .unconditional, help: "L, the characters the model reads before predicting the next one (positions it has embeddings for).")
   var context: Int = 64
 
-  @Option(help: "D, the width of each position's vector.")
+  @Option(parsing: .unconditional, help: "D, the width of each position's vector.")
   var width: Int = 64
 
-  @Option(help: "Attention heads per block (D must be a multiple).")
+  @Option(parsing: .unconditional, help: "Attention heads per block (D must be a multiple).")
   var heads: Int = 4
 
-  @Option(help: "Transformer blocks.")
+  @Option(parsing: .unconditional, help: "Transformer blocks.")
   var layers: Int = 2
 
   static let maxDefaultSteps = 15_000, defaultBatchSize = 32, defaultEvery = 500

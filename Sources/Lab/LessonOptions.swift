@@ -11,11 +11,14 @@ import Foundation
 /// defaults in its `--help` and README), and on `--resume` the value stored in the
 /// checkpoint. A lesson that does not train rejects them with
 /// `rejectTrainingFlags(lesson:)` rather than ignoring them silently.
+///
+/// Numeric flags take the next word whatever it looks like (`parsing: .unconditional`), so
+/// `--steps -5` is "--steps must be at least 1, got -5", not "missing value for --steps".
 public struct LessonOptions: ParsableArguments, Sendable {
-  @Option(help: "Seed for every random choice: initialisation, batches, noise, samples. Same seed, same pictures.")
+  @Option(parsing: .unconditional, help: "Seed for every random choice: initialisation, batches, noise, samples. Same seed, same pictures.")
   public var seed: UInt64 = 0
 
-  @Option(help: ArgumentHelp("Worker threads for the optimized code (default: GENLAB_THREADS or the number of cores).",
+  @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads for the optimized code (default: GENLAB_THREADS or the number of cores).",
                              discussion: "Results are the same for any thread count."))
   public var threads: Int?
 
@@ -29,20 +32,20 @@ public struct LessonOptions: ParsableArguments, Sendable {
   @Option(help: ArgumentHelp("Where run folders go: <out>/<lesson>/<timestamp>/.", valueName: "dir"))
   public var out: String = "runs"
 
-  @Option(help: ArgumentHelp("Passes over the training set (default: the lesson's; see its README).", valueName: "n"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set (default: the lesson's; see its README).", valueName: "n"))
   public var epochs: Int?
 
-  @Option(help: ArgumentHelp("Optimizer steps, for lessons that count steps rather than epochs (default: the lesson's).",
+  @Option(parsing: .unconditional, help: ArgumentHelp("Optimizer steps, for lessons that count steps rather than epochs (default: the lesson's).",
                              valueName: "n"))
   public var steps: Int?
 
-  @Option(help: ArgumentHelp("Examples per optimizer step (default: the lesson's).", valueName: "n"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Examples per optimizer step (default: the lesson's).", valueName: "n"))
   public var batchSize: Int?
 
-  @Option(help: ArgumentHelp("Learning rate of the optimizer (default: the lesson's).", valueName: "rate"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Learning rate of the optimizer (default: the lesson's).", valueName: "rate"))
   public var lr: Float?
 
-  @Option(help: ArgumentHelp("Snapshot samples and write a checkpoint every n epochs (or steps, in step-counting lessons).",
+  @Option(parsing: .unconditional, help: ArgumentHelp("Snapshot samples and write a checkpoint every n epochs (or steps, in step-counting lessons).",
                              valueName: "n"))
   public var every: Int?
 
@@ -50,7 +53,7 @@ public struct LessonOptions: ParsableArguments, Sendable {
                              + "The result is bit-identical to an unbroken run.", valueName: "path"))
   public var resume: String?
 
-  @Option(help: ArgumentHelp("Samples written to samples.safetensors (N×C×H×W, values in [0, 1]) for evaluation with your own tools.",
+  @Option(parsing: .unconditional, help: ArgumentHelp("Samples written to samples.safetensors (N×C×H×W, values in [0, 1]) for evaluation with your own tools.",
                              valueName: "n"))
   public var numSamples: Int = 1000
 

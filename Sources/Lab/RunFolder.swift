@@ -18,6 +18,15 @@ public struct RunFolder: Sendable {
     let stamp = formatter.string(from: date)
     let parent = (root as NSString).appendingPathComponent(lesson)
     let manager = FileManager.default
+    // A file where a folder of the path should be: say which (Foundation's message is a code).
+    var prefix = ""
+    for component in (parent as NSString).pathComponents {
+      prefix = prefix.isEmpty ? component : (prefix as NSString).appendingPathComponent(component)
+      var isFolder: ObjCBool = false
+      if manager.fileExists(atPath: prefix, isDirectory: &isFolder), !isFolder.boolValue {
+        throw LabError.cannotCreateFolder(path: parent, reason: "\(prefix) is a file, not a folder")
+      }
+    }
     do {
       try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
     } catch {

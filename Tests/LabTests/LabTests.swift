@@ -34,8 +34,15 @@ import Testing
     #expect {
       try RunFolder.create(lesson: "lesson01-images", root: root)
     } throws: { error in
-      guard case let LabError.cannotCreateFolder(path, _) = error else { return false }
+      guard case let LabError.cannotCreateFolder(path, reason) = error else { return false }
       return path.contains("lesson01-images") && "\(error)".contains("--out")
+        && reason == "\(root)/lesson01-images is a file, not a folder"
+    }
+    // A file further up the path is named too.
+    #expect {
+      try RunFolder.create(lesson: "lesson02-convolution", root: root + "/lesson01-images/deeper")
+    } throws: { error in
+      "\(error)".contains("\(root)/lesson01-images is a file, not a folder")
     }
   }
 }

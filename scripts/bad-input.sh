@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Drives every lesson through a table of bad invocations — a missing file, a truncated or
+# corrupt file, a folder instead of a file, an unwritable output folder, a zero or
+# negative count, an unknown flag value, a non-numeric flag — and checks that each one
+# exits non-zero with a message naming what is wrong, writes no output, and leaves an
+# earlier run (its pictures and checkpoint) untouched.
+#
+#   scripts/bad-input.sh                 # release builds of the lessons (built if needed)
+#   scripts/bad-input.sh --table FILE    # also write the results as a Markdown table
+#
+# Each row: lesson, arguments, the exit status expected (64 = a usage error ArgumentParser
+# reports before anything runs; "fail" = any non-zero status), and a pattern (grep -E,
+# case-insensitive) the output must contain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+table_file=""
+if [[ "${1:-}" == "--table" ]]; then table_file=$2; fi
+
+swift build -c release > /tmp/genlab-bad-input-build.log 2>&1 || { cat /tmp/genlab-bad-input-build.log; exit 1; }
+bin=$PWD/.build/release
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+out=$work/runs
+subset=Datasets/fashion-mnist-subset
+
+# Bad files to hand the lessons.
+mkdir -p "$work/truncated" "$work/a-folder"
+cp "$subset"/* "$work/truncated/"
+head -c 20000 "$subset/t10k-images-idx3-ubyte.gz" > "$work/truncated/t10k-images-idx3-ubyte.gz"
+mkdir -p "$work/bad-magic"
+cp "$subset"/* "$work/bad-magic/"
+# An image file whose magic is a label file's.
+printf '\x00\x00\x08\x01\x00\x00\x27\x10' > "$work/bad-magic/t10k-images-idx3-ubyte"
+rm "$work/bad-magic/t10k-images-idx3-ubyte.gz"
+printf 'cat\ndog\n\xff\xfe\n' > "$work/invalid-utf8.txt"
+: > "$work/empty.safetensors"
+printf 'not a checkpoint at all, just text\n' > "$work/text.safetensors"
+
+# An earlier run that must survive every bad invocation: lesson 06 trains briefly and
+# leaves a checkpoint, which also gives the truncated and wrong-lesson checkpoints.
+"$bin/lesson06-gan2d" --steps 20 --every 10 --num-samples 10 --out "$out" > "$work/good.log" 2>&1 \
+  || { cat "$work/good.log"; echo "bad-input: the good run failed"; exit 1; }
+checkpoint=$(ls "$out"/lesson06-gan2d/*/checkpoint.safetensors)
+size=$(stat -c %s "$checkpoint")
+head -c $((size / 2)) "$checkpoint" > "$work/half.safetensors"
+snapshot() { (cd "$out" && find . -type f -print0 | sort -z | xargs -0 md5sum); }
+before=$(snapshot)
+
+rows=()
+add() { rows+=("$1|$2|$3|$4"); }
+image_lessons="lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution lesson05-vae lesson07-dcgan lesson09-diffusionimages"
+training_lessons="lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression"
+all_lessons="lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression"
+for lesson in $all_lessons; do
+  add "$lesson" "--threads 0" 64 "--threads must be at least 1"
+  add "$lesson" "--threads -2" 64 "--threads must be at least 1, got -2"
+  add "$lesson" "--seed twelve" 64 "'twelve' is invalid for '--seed"
+  add "$lesson" "--impl fastest" 64 "'fastest' is invalid for '--impl"
+  add "$lesson" "--num-samples 0" 64 "--num-samples must be at least 1"
+  add "$lesson" "--out /proc/genlab-cannot-be-here" fail "cannot create the run folder /proc/genlab-cannot-be-here"
+  add "$lesson" "--out /etc/hostname" fail "/etc/hostname"
+done
+for lesson in $image_lessons; do
+  add "$lesson" "--data $work/no-such-folder" fail "$work/no-such-folder"
+  add "$lesson" "--data /etc/hostname" fail "/etc/hostname"
+  add "$lesson" "--data $work/truncated" fail "truncated/t10k-images-idx3-ubyte.gz"
+  add "$lesson" "--data $work/bad-magic" fail "bad-magic/t10k-images-idx3-ubyte"
+done
+for lesson in $training_lessons; do
+  add "$lesson" "--steps 0" 64 "--steps must be at least 1"
+  add "$lesson" "--batch-size -1" 64 "--batch-size must be at least 1, got -1"
+  add "$lesson" "--lr abc" 64 "'abc' is invalid for '--lr"
+  add "$lesson" "--lr 0" 64 "--lr must be a positive number"
+  add "$lesson" "--every 0" 64 "--every must be at least 1"
+  add "$lesson" "--resume $work/no-such.safetensors" fail "$work/no-such.safetensors"
+  add "$lesson" "--resume $work/a-folder" fail "$work/a-folder"
+  add "$lesson" "--resume $work/empty.safetensors" fail "empty.safetensors"
+  add "$lesson" "--resume $work/text.safetensors" fail "text.safetensors"
+  add "$lesson" "--resume $work/half.safetensors" fail "half.safetensors"
+done
+for lesson in lesson05-vae lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression; do
+  add "$lesson" "--resume $checkpoint" fail "lesson06-gan2d"
+done
+add lesson01-images "--epochs 0" 64 "--epochs must be at least 1"
+add lesson05-vae "--latent 0" 64 "latent"
+add lesson05-vae "--arch nonsense" 64 "'nonsense' is invalid for '--arch"
+add lesson06-gan2d "--dataset spirals" 64 "'spirals' is invalid for '--dataset"
+add lesson07-dcgan "--objective best" 64 "'best' is invalid for '--objective"
+add lesson08-diffusion2d "--timesteps 0" 64 "timesteps"
+add lesson08-diffusion2d "--schedule square" 64 "'square' is invalid for '--schedule"
+add lesson09-diffusionimages "--channels 12" 64 "--channels must be a multiple of 8"
+add lesson09-diffusionimages "--ddim-steps 2000" 64 "--ddim-steps must be in"
+add lesson10-compression "--words $work/no-such.txt" fail "$work/no-such.txt"
+add lesson10-compression "--words $work/a-folder" fail "$work/a-folder"
+add lesson10-compression "--words $work/invalid-utf8.txt" fail "invalid-utf8.txt"
+add lesson10-compression "--context 1" 64 "--context must be in"
+add lesson10-compression "--heads 3" 64 "--heads must be"
+add lesson10-compression "--data $subset" 64 "use --words"
+
+failures=0
+results=()
+for row in "${rows[@]}"; do
+  IFS='|' read -r lesson args expected pattern <<< "$row"
+  # The shared --out first: a row's own --out comes later and wins (the last value counts).
+  set +e
+  # shellcheck disable=SC2086
+  output=$(cd "$work" && timeout 300 "$bin/$lesson" --out "$out" $args 2>&1)
+  status=$?
+  set -e
+  message=$(printf '%s\n' "$output" | grep -m1 -E "^Error:|error:" || printf '%s\n' "$output" | tail -1)
+  verdict=ok
+  if [[ "$expected" == fail && "$status" == 0 ]] || [[ "$expected" != fail && "$status" != "$expected" ]]; then
+    verdict="exit $status, expected $expected"
+  elif ! printf '%s\n' "$output" | grep -qiE -- "$pattern"; then
+    verdict="message lacks: $pattern"
+  elif [[ "$(snapshot)" != "$before" ]]; then
+    verdict="it wrote or changed files in the runs folder"
+    before=$(snapshot)
+  fi
+  if [[ "$verdict" != ok ]]; then
+    failures=$((failures + 1))
+    echo "FAIL $lesson $args: $verdict"
+    printf '%s\n' "$output" | tail -5 | sed 's/^/     /'
+  fi
+  results+=("| \`$lesson\` | \`${args//$work/…}\` | $status | ${verdict} | ${message//$work/…} |")
+done
+
+echo "bad-input: ${#rows[@]} invocations, $failures failed"
+if [[ -n "$table_file" ]]; then
+  {
+    echo "| lesson | arguments | exit | verdict | message |"
+    echo "| --- | --- | --- | --- | --- |"
+    printf '%s\n' "${results[@]}"
+  } > "$table_file"
+  echo "table: $table_file"
+fi
+[[ $failures == 0 ]]
