@@ -125,6 +125,34 @@ for row in "${rows[@]}"; do
   results+=("| \`$lesson\` | \`${args//$work/…}\` | $status | ${verdict} | ${message//$work/…} |")
 done
 
+# Training faults: a learning rate that blows the weights up must stop training at the
+# first non-finite number with the step and where it appeared; the failed run keeps its
+# folder (the metrics up to there), and the earlier run is untouched.
+faults=(
+  "lesson06-gan2d|--lr 1e30 --steps 100 --every 50"
+  "lesson08-diffusion2d|--lr 1e30 --steps 100 --every 50"
+  "lesson10-compression|--words Datasets/words/words.txt --lr 1e30 --steps 50 --every 25 --context 16 --width 16 --layers 1"
+)
+for row in "${faults[@]}"; do
+  IFS='|' read -r lesson args <<< "$row"
+  set +e
+  # shellcheck disable=SC2086
+  output=$("$bin/$lesson" --out "$work/faults" $args 2>&1)
+  status=$?
+  set -e
+  message=$(printf '%s\n' "$output" | grep -m1 "^Error:" || true)
+  verdict=ok
+  if [[ $status == 0 ]] || ! printf '%s\n' "$message" | grep -qE "training stopped at step [0-9]+: .* the first non-finite number is in"; then
+    verdict="no training-fault message (exit $status)"
+    failures=$((failures + 1))
+    echo "FAIL $lesson $args: $verdict"
+    printf '%s\n' "$output" | tail -3 | sed 's/^/     /'
+  fi
+  rows+=("$lesson|$args|fail|training stopped")
+  results+=("| \`$lesson\` | \`$args\` | $status | $verdict | ${message//$work/…} |")
+done
+[[ "$(snapshot)" == "$before" ]] || { echo "FAIL: a training fault changed the earlier run"; failures=$((failures + 1)); }
+
 echo "bad-input: ${#rows[@]} invocations, $failures failed"
 if [[ -n "$table_file" ]]; then
   {

@@ -177,10 +177,8 @@ final class Trainer {
         let t0 = Timing.now()
         let (loss, reconstruction, kl) = self.step(model, x, optimizer, &rng)
         stepTimes.append(Timing.now() - t0)
-        guard loss.isFinite else {
-          throw LabError.nonFiniteLoss(step: step, name: "\(phase.title) loss (reconstruction \(reconstruction), KL \(kl))",
-                                       value: Float(loss))
-        }
+        try TrainingGuard.check(step: step, losses: [("the \(phase.title) loss (reconstruction \(reconstruction), "
+                                                      + "KL \(kl))", loss)], parameters: model.parameters)
         epochLoss += loss
         if step % 50 == 0 {
           try metrics.log(step: step, epoch: epoch + 1, ["phase": Double(Phase.allCases.firstIndex(of: phase)!),

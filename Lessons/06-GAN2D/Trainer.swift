@@ -148,10 +148,10 @@ final class Trainer {
         let t0 = Timing.now()
         let result = self.step(index, real: real)
         stepTimes.append(Timing.now() - t0)
-        for (name, value) in [("discriminator", result.discriminator.value), ("generator", result.generator.value)]
-        where !value.isFinite {
-          throw LabError.nonFiniteLoss(step: step, name: "the \(setups[index].name) GAN's \(name) loss", value: Float(value))
-        }
+        try TrainingGuard.check(
+          step: step, losses: [("the \(setups[index].name) GAN's discriminator loss", result.discriminator.value),
+                               ("the \(setups[index].name) GAN's generator loss", result.generator.value)],
+          parameters: prefixedParameters([("generator", gans[index].generator), ("discriminator", gans[index].discriminator)]))
       }
       if step % Self.evaluationInterval == 0 || step == settings.steps { try evaluateAndLog(step: step) }
       if step % settings.every == 0 || step == settings.steps {

@@ -114,10 +114,10 @@ struct Lesson07: ParsableCommand {
       let t0 = Timing.now()
       let result = gan.step(real: real, noise: &noise)
       stepTimes.append(Timing.now() - t0)
-      for (name, value) in [("discriminator loss", result.discriminatorLoss), ("generator loss", result.generatorLoss)]
-      where !value.isFinite {
-        throw LabError.nonFiniteLoss(step: step, name: name, value: Float(value))
-      }
+      try TrainingGuard.check(step: step, losses: [("the discriminator loss", result.discriminatorLoss),
+                                                   ("the generator loss", result.generatorLoss)],
+                              parameters: prefixedParameters([("generator", gan.generator),
+                                                              ("discriminator", gan.discriminator)]))
       window.add(result)
       progress.update(step - startStep, ["D": Float(result.discriminatorLoss), "G": Float(result.generatorLoss),
                                          "D(x)": Float(result.realScore), "D(G(z))": Float(result.fakeScore)])

@@ -121,9 +121,8 @@ final class Trainer {
       let t0 = Timing.now()
       let loss = self.step(batch)
       stepTimes.append(Timing.now() - t0)
-      guard loss.isFinite else {
-        throw LabError.nonFiniteLoss(step: step, name: "the noise-prediction loss", value: Float(loss))
-      }
+      try TrainingGuard.check(step: step, losses: [("the noise-prediction loss", loss)],
+                              parameters: denoiser.network.parameters)
       sum += loss
       count += 1
       let snapshotting = step % settings.every == 0 || step == settings.steps

@@ -149,9 +149,8 @@ struct Lesson09: ParsableCommand {
       let t0 = Timing.now()
       let result = model.step(clean, rng: &noise)
       stepTimes.append(Timing.now() - t0)
-      guard result.loss.isFinite else {
-        throw LabError.nonFiniteLoss(step: step, name: "ε-prediction loss", value: Float(result.loss))
-      }
+      try TrainingGuard.check(step: step, losses: [("the ε-prediction loss", result.loss)],
+                              parameters: model.network.parameters)
       windowLoss += result.loss
       windowCount += 1
       progress.update(step - startStep, ["loss": Float(result.loss)])

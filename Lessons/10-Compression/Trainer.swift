@@ -115,9 +115,8 @@ final class Trainer {
       let t0 = Timing.now()
       let loss = self.step(batch)
       stepTimes.append(Timing.now() - t0)
-      guard loss.isFinite else {
-        throw LabError.nonFiniteLoss(step: step, name: "the next-character cross-entropy", value: Float(loss))
-      }
+      try TrainingGuard.check(step: step, losses: [("the next-character cross-entropy", loss)],
+                              parameters: model.parameters)
       sum += loss
       count += 1
       if step % settings.every == 0 || step == settings.steps {

@@ -58,7 +58,9 @@ public struct RunFolder: Sendable {
 /// Errors of the lesson machinery: each names the path or value at fault.
 public enum LabError: Error, CustomStringConvertible, Equatable {
   case cannotCreateFolder(path: String, reason: String)
-  case nonFiniteLoss(step: Int, name: String, value: Float)
+  /// Training produced a NaN or an infinity: `origin` says where it appeared first
+  /// (a parameter's gradient or weights, or the loss itself — see `TrainingGuard`).
+  case nonFiniteLoss(step: Int, name: String, value: Float, origin: String)
   case cannotCopyFile(from: String, to: String, reason: String)
 
   public var description: String {
@@ -67,9 +69,10 @@ public enum LabError: Error, CustomStringConvertible, Equatable {
       return "cannot create the run folder \(path): \(reason) (choose another place with --out DIR)"
     case let .cannotCopyFile(from, to, reason):
       return "cannot copy \(from) to \(to): \(reason)"
-    case let .nonFiniteLoss(step, name, value):
-      return "\(name) became \(value) at step \(step): training diverged. Usual causes: a learning rate "
-        + "that is too high (try --lr ten times smaller) or the log of zero (add a small ε or use the logits form)."
+    case let .nonFiniteLoss(step, name, value, origin):
+      return "training stopped at step \(step): \(name) is \(value); the first non-finite number is in \(origin). "
+        + "Usual causes: a learning rate that is too high (try --lr ten times smaller) or the log of zero (add a "
+        + "small ε or use the logits form). The checkpoint of the last good step is kept."
     }
   }
 }
