@@ -78,6 +78,7 @@ let package = Package(
     .library(name: "GenLab", targets: ["GenLab"]),
     .executable(name: "genlab-bench", targets: ["genlab-bench"]),
     .executable(name: "genlab-check", targets: ["genlab-check"]),
+    .executable(name: "genlab-inspect", targets: ["genlab-inspect"]),
     // For Exercises/Solutions, the separate package that checks the teacher's solutions.
     .library(name: "ExerciseChecker", targets: ["ExerciseChecker"]),
     .library(name: "ExerciseSupport", targets: ["ExerciseSupport"]),
@@ -113,6 +114,7 @@ let package = Package(
     module("ExerciseChecker", ["Core", "ExerciseSupport", "Convolution", "TransposedConvolution", "Reparameterization",
                                "GANLoss", "DiffusionNoising", "Autoregressive", argumentParser]),
     .executableTarget(name: "genlab-check", dependencies: ["ExerciseChecker", "Exercises"], swiftSettings: fast),
+    .executableTarget(name: "genlab-inspect", dependencies: ["GenLab", argumentParser], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
