@@ -124,6 +124,7 @@ struct Lesson05: ParsableCommand {
       Console.section("2. A plain autoencoder: x → code (\(latent) numbers) → x̂")
       let autoencoder = lab.models[.autoencoder]!
       try lab.train(.autoencoder)
+      try stopIfInterrupted(lab, &report, started: started, run: run)
       let ae = lab.evaluate(autoencoder, testImages)
       print("test reconstruction loss: \(nats(ae.reconstruction)) (Bernoulli, summed over 784 pixels)")
       try writeReconstructions(autoencoder, testImages, to: run.file("ae-reconstructions.png"))
@@ -157,6 +158,7 @@ struct Lesson05: ParsableCommand {
     print("parameters: \(Format.count(vae.parameterCount)) (\(Format.number(Float(vae.parameterCount) * 4 / 1e6)) MB as float32) "
           + "for \(Format.count(data.train.count)) training images of 784 bytes (\(Format.number(Float(data.train.count) * 784 / 1e6)) MB)")
     try lab.train(.vae)
+    try stopIfInterrupted(lab, &report, started: started, run: run)
     let trainValue = lab.evaluate(vae, trainImages)
     let testValue = lab.evaluate(vae, testImages)
     print("negative ELBO, nats per image (reconstruction + KL):")
@@ -214,6 +216,7 @@ struct Lesson05: ParsableCommand {
     if let mapModel {
       Console.section("7. A VAE with a 2-D code, drawn as a map")
       if mapModel !== vae { try lab.train(.map) }
+      try stopIfInterrupted(lab, &report, started: started, run: run)
       let mapValue = lab.evaluate(mapModel, testImages)
       print("2-D VAE: test −ELBO \(elbo(mapValue))")
       let means = mapModel.encode(testImages).mean
@@ -239,6 +242,12 @@ struct Lesson05: ParsableCommand {
                    + "tensor 'samples', N×1×28×28 in [0, 1])")
     metrics.close()
     try report.finish(started: started)
+  }
+
+  /// After a training phase that Ctrl-C stopped: the report, and exit 130.
+  func stopIfInterrupted(_ lab: Trainer, _ report: inout RunReport, started: Double, run: RunFolder) throws {
+    guard let (step, steps) = lab.interruptedAfter else { return }
+    try report.finishInterrupted(started: started, step: step, steps: steps, checkpoint: run.file(RunFolder.checkpointFile))
   }
 
   /// Takes the run-shaping settings from the checkpoint unless a flag was given;

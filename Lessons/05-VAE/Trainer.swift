@@ -68,6 +68,9 @@ final class Trainer {
   private(set) var history: [EpochRecord] = []
   private(set) var frames: [Image] = []
   private(set) var stepTime: [Phase: Double] = [:]
+  /// (step, total steps) after which Ctrl-C stopped training, at the end of an epoch (its
+  /// checkpoint is written), or nil.
+  private(set) var interruptedAfter: (step: Int, steps: Int)?
   private let fixedCodes: Tensor
   let stepsPerEpoch: Int
 
@@ -194,8 +197,14 @@ final class Trainer {
                       ["phase": Double(Phase.allCases.firstIndex(of: phase)!), "train_loss": record.trainLoss,
                        "test_loss": test.total, "test_reconstruction": test.reconstruction, "test_kl": test.kl])
       if phase == .vae { try snapshot(model, epoch: epoch + 1) }
-      if (epoch + 1) % settings.every == 0 || epoch + 1 == epochs {
+      if (epoch + 1) % settings.every == 0 || epoch + 1 == epochs || Interrupt.requested {
         try checkpoint(phase: phase, epoch: epoch + 1, optimizer: optimizer, rng: rng)
+      }
+      if Interrupt.requested {
+        // Checkpoints are per epoch, so Ctrl-C takes effect at the end of the epoch.
+        interruptedAfter = (globalStep(phase, epoch: epoch + 1),
+                            globalStep(Phase.allCases.last!, epoch: settings.epochs(Phase.allCases.last!)))
+        break
       }
     }
     progress.finish()

@@ -111,6 +111,9 @@ struct Lesson06: ParsableCommand {
       try lab.carryOver()
     }
     try lab.train()
+    if let step = lab.interruptedAfter {
+      try report.finishInterrupted(started: started, step: step, steps: steps, checkpoint: run.file(RunFolder.checkpointFile))
+    }
     if !lab.stepTimes.isEmpty {
       let median = lab.stepTimes.sorted()[lab.stepTimes.count / 2]
       print("one training step (D step + G step, batch \(batchSize)): \(Format.duration(median)) (median)")

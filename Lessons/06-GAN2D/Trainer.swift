@@ -38,6 +38,8 @@ final class Trainer {
   private(set) var frames: [[Image]]
   private(set) var frameSteps: [Int] = []
   private(set) var stepTimes: [Double] = []
+  /// The step after which Ctrl-C stopped training (its checkpoint is written), or nil.
+  private(set) var interruptedAfter: Int?
   static let evaluationInterval = 50
   static let evaluationCount = 2500
 
@@ -157,6 +159,12 @@ final class Trainer {
       if step % settings.every == 0 || step == settings.steps {
         try snapshot(step: step)
         try checkpoint(step: step)
+      } else if Interrupt.requested {
+        try checkpoint(step: step)
+      }
+      if Interrupt.requested {
+        interruptedAfter = step
+        break
       }
       let last = history.last!.evaluations
       progress.update(step - start, ["modes (working)": Float(last[0].modesCovered),

@@ -100,6 +100,21 @@ struct Lesson07: ParsableCommand {
     }
 
     Console.section("3. Training: D on a real and a fake batch, then G through D")
+    var report = RunReport(run: run, title: "Lesson 07 — DCGAN on Fashion-MNIST", seed: seed, started: startDate)
+    report.dataset = data.description
+    /// Both networks, both Adam states and the noise generator: all a resumed run needs.
+    func writeCheckpoint(step: Int, epoch: Int) throws {
+      var checkpoint = Checkpoint(lesson: Self.lessonName, seed: seed, step: step, epoch: epoch)
+      checkpoint.settings = ["steps": String(steps), "batch_size": String(batchSize), "every": String(every),
+                             "objective": objective.rawValue, "label_smoothing": String(labelSmoothing),
+                             "seed": String(seed)]
+      checkpoint.add(gan.generator, as: "generator")
+      checkpoint.add(gan.discriminator, as: "discriminator")
+      checkpoint.add(gan.generatorOptimizer, as: "generator")
+      checkpoint.add(gan.discriminatorOptimizer, as: "discriminator")
+      checkpoint.add(noise, as: "noise")
+      try checkpoint.write(to: run.file(RunFolder.checkpointFile))
+    }
     let stepsPerEpoch = count / batchSize
     let progress = Progress(total: steps - startStep, label: "DCGAN")
     var window = Window()
@@ -131,21 +146,17 @@ struct Lesson07: ParsableCommand {
         let frame = Image(grid: gan.generate(fixedCodes), columns: 8, range: .minusOneToOne, scale: 2)
         history.frames.append(frame)
         try PNG.write(frame, to: run.file(String(format: "dcgan-step-%05d.png", step)))
-        var checkpoint = Checkpoint(lesson: Self.lessonName, seed: seed, step: step, epoch: epoch)
-        checkpoint.settings = ["steps": String(steps), "batch_size": String(batchSize), "every": String(every),
-                               "objective": objective.rawValue, "label_smoothing": String(labelSmoothing),
-                               "seed": String(seed)]
-        checkpoint.add(gan.generator, as: "generator")
-        checkpoint.add(gan.discriminator, as: "discriminator")
-        checkpoint.add(gan.generatorOptimizer, as: "generator")
-        checkpoint.add(gan.discriminatorOptimizer, as: "discriminator")
-        checkpoint.add(noise, as: "noise")
-        try checkpoint.write(to: run.file("checkpoint.safetensors"))
+        try writeCheckpoint(step: step, epoch: epoch)
+      } else if Interrupt.requested {
+        try writeCheckpoint(step: step, epoch: epoch)
+      }
+      if Interrupt.requested {
+        progress.finish()
+        try report.finishInterrupted(started: started, step: step, steps: steps,
+                                     checkpoint: run.file(RunFolder.checkpointFile))
       }
     }
     progress.finish()
-    var report = RunReport(run: run, title: "Lesson 07 — DCGAN on Fashion-MNIST", seed: seed, started: startDate)
-    report.dataset = data.description
     report.settings = [("seed", String(seed)), ("steps", String(steps)), ("batch-size", String(batchSize)),
                        ("lr (Adam, β₁ 0.5)", String(learningRate)), ("every", "\(every) steps"),
                        ("objective", objective.rawValue), ("label smoothing", labelSmoothing ? "0.9" : "off"),

@@ -147,6 +147,9 @@ struct Lesson08: ParsableCommand {
       try lab.carryOver()
     }
     try lab.train()
+    if let step = lab.interruptedAfter {
+      try report.finishInterrupted(started: started, step: step, steps: steps, checkpoint: run.file(RunFolder.checkpointFile))
+    }
     if !lab.stepTimes.isEmpty {
       let median = lab.stepTimes.sorted()[lab.stepTimes.count / 2]
       print("one training step (batch \(batchSize): closed-form noising, forward, backward, Adam): "

@@ -29,6 +29,8 @@ final class Trainer {
   private(set) var frames: [Image] = []
   private(set) var frameSteps: [Int] = []
   private(set) var stepTimes: [Double] = []
+  /// The step after which Ctrl-C stopped training (its checkpoint is written), or nil.
+  private(set) var interruptedAfter: Int?
   static let evaluationInterval = 50
   static let evaluationCount = 4096
   /// Snapshots: DDIM with this many steps from the same 1,000 noise points every time.
@@ -135,6 +137,12 @@ final class Trainer {
       if let samples {
         try snapshot(step: step, samples: samples)
         try checkpoint(step: step)
+      } else if Interrupt.requested {
+        try checkpoint(step: step)
+      }
+      if Interrupt.requested {
+        interruptedAfter = step
+        break
       }
       let last = history.last!
       progress.update(step - start, ["loss": Float(last.trainLoss), "eval loss": Float(last.evaluationLoss)])

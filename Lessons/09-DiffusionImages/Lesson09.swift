@@ -135,6 +135,19 @@ struct Lesson09: ParsableCommand {
       try history.carryOver(from: resume, into: metrics, run: run)
       print("resuming from \(options.resume!) after step \(startStep) of \(steps)")
     }
+    /// The U-Net, its weight average, Adam and the noise generator: all a resumed run needs.
+    func writeCheckpoint(step: Int, epoch: Int) throws {
+      var checkpoint = Checkpoint(lesson: Self.lessonName, seed: seed, step: step, epoch: epoch)
+      checkpoint.settings = ["steps": String(steps), "batch_size": String(batchSize), "every": String(every),
+                             "lr": String(learningRate), "schedule": schedule.rawValue, "timesteps": String(T),
+                             "channels": String(channels), "seed": String(seed),
+                             "average_updates": String(model.average.updates)]
+      checkpoint.add(model.network, as: "unet")
+      checkpoint.add(model.average, as: "average")
+      checkpoint.add(model.optimizer, as: "unet")
+      checkpoint.add(noise, as: "noise")
+      try checkpoint.write(to: run.file(RunFolder.checkpointFile))
+    }
     let stepsPerEpoch = count / batchSize
     let progress = Progress(total: steps - startStep, label: "U-Net")
     var windowLoss = 0.0, windowCount = 0
@@ -164,16 +177,14 @@ struct Lesson09: ParsableCommand {
         let frame = Image(grid: snapshot(model, noise: snapshotNoise), columns: 8, range: .minusOneToOne, scale: 2)
         history.frames.append(frame)
         try PNG.write(frame, to: run.file(String(format: "snapshot-%05d.png", step)))
-        var checkpoint = Checkpoint(lesson: Self.lessonName, seed: seed, step: step, epoch: epoch)
-        checkpoint.settings = ["steps": String(steps), "batch_size": String(batchSize), "every": String(every),
-                               "lr": String(learningRate), "schedule": schedule.rawValue, "timesteps": String(T),
-                               "channels": String(channels), "seed": String(seed),
-                               "average_updates": String(model.average.updates)]
-        checkpoint.add(model.network, as: "unet")
-        checkpoint.add(model.average, as: "average")
-        checkpoint.add(model.optimizer, as: "unet")
-        checkpoint.add(noise, as: "noise")
-        try checkpoint.write(to: run.file("checkpoint.safetensors"))
+        try writeCheckpoint(step: step, epoch: epoch)
+      } else if Interrupt.requested {
+        try writeCheckpoint(step: step, epoch: epoch)
+      }
+      if Interrupt.requested {
+        progress.finish()
+        try report.finishInterrupted(started: started, step: step, steps: steps,
+                                     checkpoint: run.file(RunFolder.checkpointFile))
       }
     }
     progress.finish()

@@ -134,6 +134,10 @@ struct Lesson10: ParsableCommand {
           + "\(steps) steps; \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")")
     try trainer.carryOver()
     try trainer.train()
+    if let step = trainer.interruptedAfter {
+      report.settings = [("seed", String(seed)), ("steps", String(steps))]
+      try report.finishInterrupted(started: started, step: step, steps: steps, checkpoint: run.file(RunFolder.checkpointFile))
+    }
     report.settings = [("seed", String(seed)), ("split seed", String(splitSeed)), ("steps", String(steps)),
                        ("batch-size", "\(batchSize) windows"), ("lr (Adam, linear decay)", String(learningRate)),
                        ("every", "\(every) steps"), ("model", "L = \(context), D = \(width), \(heads) heads, \(layers) blocks"),

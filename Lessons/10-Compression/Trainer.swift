@@ -48,6 +48,8 @@ final class Trainer {
   private(set) var history: [Record] = []
   private var sampleLines: [String] = []
   private var stepTimes: [Double] = []
+  /// The step after which Ctrl-C stopped training (its checkpoint is written), or nil.
+  private(set) var interruptedAfter: Int?
 
   init(settings: Settings, data: WordData, run: RunFolder, metrics: MetricsLog, resume: Checkpoint?) {
     self.settings = settings
@@ -124,6 +126,12 @@ final class Trainer {
         sum = 0
         count = 0
         try checkpoint(step: step)
+      } else if Interrupt.requested {
+        try checkpoint(step: step)
+      }
+      if Interrupt.requested {
+        interruptedAfter = step
+        break
       }
       let last = history.last!
       progress.update(step - start, ["bits/char": Float(loss / log(2)),

@@ -19,3 +19,40 @@ int genlab_keep_freed_buffers(void) {
   return 0;
 #endif
 }
+
+// ---- Ctrl-C: a flag the training loops poll ---------------------------------------
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t genlab_interrupted = 0;
+
+static void genlab_on_interrupt(int signal_number) {
+  if (genlab_interrupted) {
+    // The second Ctrl-C: the default action, now.
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigaction(signal_number, &action, 0);
+    raise(signal_number);
+    return;
+  }
+  genlab_interrupted = 1;
+  static const char message[] =
+      "\nCtrl-C: stopping after the current training step (lesson 05: epoch), then writing a checkpoint and the "
+      "report; Ctrl-C again quits now\n";
+  ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);  // async-signal-safe
+  (void)ignored;
+}
+
+void genlab_install_interrupt_handler(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = genlab_on_interrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, 0);
+}
+
+int genlab_interrupt_requested(void) { return genlab_interrupted ? 1 : 0; }

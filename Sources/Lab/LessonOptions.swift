@@ -88,10 +88,12 @@ public struct LessonOptions: ParsableArguments, Sendable {
     }
   }
 
-  /// Sets the process-wide thread count from `--threads` (if given), and lets the
-  /// allocator keep freed training buffers for reuse (`Allocator.keepFreedBuffers`).
+  /// Sets the process-wide thread count from `--threads` (if given), lets the allocator
+  /// keep freed training buffers for reuse (`Allocator.keepFreedBuffers`), and turns
+  /// Ctrl-C into a request to stop after the current step (`Interrupt`).
   public func apply() {
     Allocator.keepFreedBuffers()
+    Interrupt.install()
     if let threads { Parallel.threadCount = threads }
   }
 

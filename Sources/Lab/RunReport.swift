@@ -384,3 +384,17 @@ public enum RunReportError: Error, CustomStringConvertible, Equatable {
     }
   }
 }
+
+extension RunReport {
+  /// The end of a run stopped by Ctrl-C after step `step` of `steps`: the report says so
+  /// and how to continue, is written with what the run has so far, and the process ends
+  /// with status 130 (by shell convention, "stopped by SIGINT").
+  public mutating func finishInterrupted(started: Double, step: Int, steps: Int, checkpoint: String) throws -> Never {
+    metrics.insert(("stopped by Ctrl-C", "after step \(step) of \(steps); continue with --resume \(checkpoint)"), at: 0)
+    Console.section("Stopped by Ctrl-C after step \(step) of \(steps)")
+    print("checkpoint: \(checkpoint) — continue with --resume \(checkpoint)")
+    let path = try write()
+    print("report: \(path)")
+    Foundation.exit(Interrupt.exitStatus)
+  }
+}

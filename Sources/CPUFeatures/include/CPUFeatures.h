@@ -34,4 +34,12 @@ static inline void genlab_cpu_relax(void) {
 /// Returns 1 when glibc accepted the settings, 0 elsewhere (another C library).
 int genlab_keep_freed_buffers(void);
 
+/// Installs a SIGINT handler (Ctrl-C) that only raises a flag: the first Ctrl-C asks a
+/// training loop to stop after its current step (it then writes a checkpoint and the
+/// report); a second one ends the process at once, as Ctrl-C normally does.
+void genlab_install_interrupt_handler(void);
+
+/// 1 once Ctrl-C has been pressed (since the handler was installed), else 0.
+int genlab_interrupt_requested(void);
+
 #endif
