@@ -137,7 +137,8 @@ let package = Package(
     .testTarget(name: "ExerciseCheckerTests", dependencies: ["ExerciseChecker", "ExerciseSupport", "Convolution", "TransposedConvolution",
                                                            "Reparameterization", "GANLoss", "DiffusionNoising", "Autoregressive",
                                                            "TestSupport"]),
-    .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "DiffusionNoising", "TestSupport"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "DiffusionNoising", "Autoregressive", "Reparameterization",
+                                                  "GANLoss", "TestSupport"]),
   ] + lessons + solutionTargets,
   swiftLanguageModes: [.v5]
 )
