@@ -125,7 +125,7 @@ let package = Package(
     .testTarget(name: "MatMulTests", dependencies: ["MatMul", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-    .testTarget(name: "LabTests", dependencies: ["Lab", "NN", "TestSupport"]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "NN", "ImageIO", "Datasets", "TestSupport"]),
     .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "TestSupport"]),
     .testTarget(name: "TransposedConvolutionTests", dependencies: ["TransposedConvolution", "Convolution", "TestSupport"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
