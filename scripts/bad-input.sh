@@ -107,11 +107,12 @@ for row in "${rows[@]}"; do
   output=$(cd "$work" && timeout 300 "$bin/$lesson" --out "$out" $args 2>&1)
   status=$?
   set -e
-  message=$(printf '%s\n' "$output" | grep -m1 -E "^Error:|error:" || printf '%s\n' "$output" | tail -1)
+  # Here-strings, not pipes: `grep -q` closing a pipe early would fail the pipeline (pipefail).
+  message=$(grep -m1 -E "^Error:|error:" <<< "$output" || tail -1 <<< "$output")
   verdict=ok
   if [[ "$expected" == fail && "$status" == 0 ]] || [[ "$expected" != fail && "$status" != "$expected" ]]; then
     verdict="exit $status, expected $expected"
-  elif ! printf '%s\n' "$output" | grep -qiE -- "$pattern"; then
+  elif ! grep -qiE -- "$pattern" <<< "$output"; then
     verdict="message lacks: $pattern"
   elif [[ "$(snapshot)" != "$before" ]]; then
     verdict="it wrote or changed files in the runs folder"
@@ -140,9 +141,9 @@ for row in "${faults[@]}"; do
   output=$("$bin/$lesson" --out "$work/faults" $args 2>&1)
   status=$?
   set -e
-  message=$(printf '%s\n' "$output" | grep -m1 "^Error:" || true)
+  message=$(grep -m1 "^Error:" <<< "$output" || true)
   verdict=ok
-  if [[ $status == 0 ]] || ! printf '%s\n' "$message" | grep -qE "training stopped at step [0-9]+: .* the first non-finite number is in"; then
+  if [[ $status == 0 ]] || ! grep -qE "training stopped at step [0-9]+: .* the first non-finite number is in" <<< "$message"; then
     verdict="no training-fault message (exit $status)"
     failures=$((failures + 1))
     echo "FAIL $lesson $args: $verdict"

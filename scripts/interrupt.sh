@@ -32,7 +32,7 @@ for row in "${runs[@]}"; do
   wait "$pid"
   status=$?
   set -e
-  folder=$(ls -d "$work/$lesson"/*/*/ | head -1)
+  folder=$(find "$work/$lesson" -mindepth 2 -maxdepth 2 -type d | sort | head -1)
   problem=""
   [[ $status == 130 ]] || problem="exit status $status, not 130"
   [[ -z "$problem" ]] && { "$bin/genlab-inspect" "$folder/checkpoint.safetensors" > "$work/inspect.txt" 2>&1 \

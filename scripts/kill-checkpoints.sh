@@ -26,7 +26,7 @@ for attempt in $(seq 1 "$kills"); do
   sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", 0.3 + 2 * r / 32767 }')"
   kill -9 "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
-  folder=$(ls -d "$out"/lesson06-gan2d/*/ 2> /dev/null | head -1)
+  folder=$(ls -d "$out"/lesson06-gan2d/*/ 2> /dev/null | head -1 || true)
   if [[ -z "$folder" || ! -e "$folder/checkpoint.safetensors" ]]; then
     none=$((none + 1))
     continue
@@ -38,7 +38,7 @@ for attempt in $(seq 1 "$kills"); do
     exit 1
   fi
   loaded=$((loaded + 1))
-  step=$(grep -oE "step [0-9]+" <<< "$line" | head -1)
+  step=$(grep -m1 -oE "step [0-9]+" <<< "$line" || true)
   echo "kill $attempt: checkpoint loads ($step)"
   rm -rf "$out"
 done
