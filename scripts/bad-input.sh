@@ -154,6 +154,45 @@ for row in "${faults[@]}"; do
 done
 [[ "$(snapshot)" == "$before" ]] || { echo "FAIL: a training fault changed the earlier run"; failures=$((failures + 1)); }
 
+# The tools: the same rules, without --out.
+tools=(
+  "genlab-inspect|$work/no-such.safetensors|1|no-such.safetensors: cannot be read: .*no such file"
+  "genlab-inspect|$work/half.safetensors|1|half.safetensors: cannot be read: .*truncated"
+  "genlab-inspect|$work/a-folder|1|a-folder: cannot be read"
+  "genlab-inspect||64|Missing expected argument '<file> ...'"
+  "genlab-check|42|64|no exercise '42'"
+  "genlab-check|01 --timeout 0|64|--timeout must be a positive number"
+  "genlab-check|01 --json $work/no-such-folder/results.json|64|--json .*no-such-folder/results.json: the folder .* does not exist"
+  "genlab-check||64|name an exercise"
+  "genlab-bench|--filter nothing-like-this|64|no case matches --filter 'nothing-like-this'; the groups are"
+  "genlab-bench|--threads 0|64|--threads takes counts"
+  "genlab-bench|--seconds -1|64|--seconds must be a positive number"
+)
+for row in "${tools[@]}"; do
+  IFS='|' read -r tool args expected pattern <<< "$row"
+  set +e
+  # shellcheck disable=SC2086
+  output=$(cd "$work" && timeout 120 "$bin/$tool" $args 2>&1)
+  status=$?
+  set -e
+  message=$(grep -m1 -E "^Error:|cannot" <<< "$output" || tail -1 <<< "$output")
+  verdict=ok
+  if [[ "$status" != "$expected" ]]; then
+    verdict="exit $status, expected $expected"
+  elif ! grep -qiE -- "$pattern" <<< "$output"; then
+    verdict="message lacks: $pattern"
+  elif [[ -e "$work/no-such-folder" ]]; then
+    verdict="it created a folder it was not asked to"
+  fi
+  if [[ "$verdict" != ok ]]; then
+    failures=$((failures + 1))
+    echo "FAIL $tool $args: $verdict"
+    tail -3 <<< "$output" | sed 's/^/     /'
+  fi
+  rows+=("$tool|$args|$expected|$pattern")
+  results+=("| \`$tool\` | \`${args//$work/…}\` | $status | ${verdict} | ${message//$work/…} |")
+done
+
 echo "bad-input: ${#rows[@]} invocations, $failures failed"
 if [[ -n "$table_file" ]]; then
   {

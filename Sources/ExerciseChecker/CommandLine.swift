@@ -14,7 +14,7 @@ public struct CheckOptions: ParsableArguments {
                              valueName: "file"))
   public var json: String?
 
-  @Option(help: "Seconds an exercise may take before it is stopped (an endless loop).")
+  @Option(parsing: .unconditional, help: "Seconds an exercise may take before it is stopped (an endless loop).")
   public var timeout: Double = 300
 
   @Flag(help: "Run the student's code inside the checker's process (faster to debug; a crash then stops the checker).")
@@ -37,6 +37,14 @@ public struct CheckOptions: ParsableArguments {
                             + Catalog.all.map(\.id).joined(separator: ", ") + " (or their folder names)")
     }
     if !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
+    if let json {
+      // Checked before the exercises run, so a long run does not fail at its very end.
+      let folder = (json as NSString).deletingLastPathComponent
+      var isFolder: ObjCBool = false
+      if !FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder) || !isFolder.boolValue {
+        throw ValidationError("--json \(json): the folder '\(folder)' does not exist (create it first)")
+      }
+    }
   }
 }
 
@@ -91,7 +99,7 @@ public func runChecker(submission: Submission, tool: String, arguments: [String]
       try ChildProtocol.writeJSON(reports, tool: tool, to: path)
       print("results written to \(path)")
     } catch {
-      FileHandle.standardError.write(Data("\(tool): cannot write \(path): \(error)\n".utf8))
+      FileHandle.standardError.write(Data("\(tool): cannot write the results to \(path): \(error)\n".utf8))
       exit(2)
     }
   }
@@ -213,7 +221,7 @@ enum ChildProtocol {
                           passed: reports.filter(\.passed).count, exercises: reports)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(results).write(to: URL(fileURLWithPath: path), options: .atomic)
+    try Files.writeAtomically(Array(try encoder.encode(results)), to: path)
   }
 }
 

@@ -25,14 +25,16 @@ struct GenLabBench: ParsableCommand {
           help: "Thread counts for the optimized twin (default: 1 and the number of cores).")
   var threads: [Int] = []
 
-  @Option(help: "Skip the reference twin when one call would take more floating-point operations than this (the DCGAN conv layers always run it, once).")
+  @Option(parsing: .unconditional, help: "Skip the reference twin when one call would take more floating-point operations than this (the DCGAN conv layers always run it, once).")
   var referenceLimit: Double = 3e8
 
-  @Option(help: "Minimum seconds spent timing each optimized case (more: steadier numbers).")
+  @Option(parsing: .unconditional, help: "Minimum seconds spent timing each optimized case (more: steadier numbers).")
   var seconds: Double = 0.5
 
   mutating func validate() throws {
     if threads.contains(where: { $0 < 1 }) { throw ValidationError("--threads takes counts ≥ 1") }
+    if !(seconds > 0) { throw ValidationError("--seconds must be a positive number of seconds, got \(seconds)") }
+    if !(referenceLimit >= 0) { throw ValidationError("--reference-limit must be ≥ 0 floating-point operations, got \(referenceLimit)") }
   }
 
   mutating func run() throws {
@@ -45,6 +47,11 @@ struct GenLabBench: ParsableCommand {
     let cases = (matMulCases() + convolutionCases() + transposedConvolutionCases() + vaeCases() + dcganCases() + diffusionNoisingCases() + denoiserCases() + autoregressiveCases()).filter { c in
       guard let filter else { return true }
       return c.group.contains(filter) || c.op.contains(filter) || c.shape.contains(filter)
+    }
+    if cases.isEmpty, let filter {
+      let groups = Set((matMulCases() + convolutionCases() + transposedConvolutionCases() + vaeCases() + dcganCases()
+                        + diffusionNoisingCases() + denoiserCases() + autoregressiveCases()).map(\.group)).sorted()
+      throw ValidationError("no case matches --filter '\(filter)'; the groups are \(groups.joined(separator: ", "))")
     }
     if !json {
       print("genlab-bench on \(cpu)")

@@ -19,10 +19,6 @@ struct Inspect: ParsableCommand {
   @Argument(help: ArgumentHelp("Files to read.", valueName: "file"))
   var files: [String]
 
-  mutating func validate() throws {
-    if files.isEmpty { throw ValidationError("name at least one file") }
-  }
-
   mutating func run() throws {
     var failed = 0
     for file in files {
