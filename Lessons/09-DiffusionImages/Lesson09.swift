@@ -178,13 +178,11 @@ struct Lesson09: ParsableCommand {
         history.frames.append(frame)
         try PNG.write(frame, to: run.file(String(format: "snapshot-%05d.png", step)))
         try writeCheckpoint(step: step, epoch: epoch)
-      } else if Interrupt.requested {
-        try writeCheckpoint(step: step, epoch: epoch)
       }
-      if Interrupt.requested {
-        progress.finish()
-        try report.finishInterrupted(started: started, step: step, steps: steps,
-                                     checkpoint: run.file(RunFolder.checkpointFile))
+      try report.stopIfInterrupted(step: step, steps: steps, started: started, progress: progress,
+                                   checkpointWritten: step % every == 0 || step == steps,
+                                   checkpoint: run.file(RunFolder.checkpointFile)) {
+        try writeCheckpoint(step: step, epoch: epoch)
       }
     }
     progress.finish()
