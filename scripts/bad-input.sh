@@ -82,6 +82,17 @@ for lesson in lesson05-vae lesson07-dcgan lesson08-diffusion2d lesson09-diffusio
   add "$lesson" "--resume $checkpoint" fail "lesson06-gan2d"
 done
 add lesson01-images "--epochs 0" 64 "--epochs must be at least 1"
+# Negative numbers for the lessons' own counts: read as values, not as flags.
+add lesson01-images "--gemm-images -4" 64 "--gemm-images must be at least 2, got -4"
+add lesson02-convolution "--scale -2" 64 "--scale must be in 1…16, got -2"
+add lesson03-im2col "--image -1" 64 "--image must be 0 or more, got -1"
+add lesson04-transposedconvolution "--batch -1" 64 "--batch must be at least 1, got -1"
+add lesson05-vae "--latent -3" 64 "--latent must be in 1…512, got -3"
+add lesson05-vae "--ae-epochs -1" 64 "--ae-epochs must be 0 or more, got -1"
+add lesson06-gan2d "--hidden -8" 64 "--hidden must be in 1…4096, got -8"
+add lesson08-diffusion2d "--embedding -2" 64 "--embedding must be even"
+add lesson09-diffusionimages "--timesteps -5" 64 "--timesteps must be in 50…10000, got -5"
+add lesson10-compression "--width -64" 64 "--width must be in 4…1024, got -64"
 add lesson05-vae "--latent 0" 64 "latent"
 add lesson05-vae "--arch nonsense" 64 "'nonsense' is invalid for '--arch"
 add lesson06-gan2d "--dataset spirals" 64 "'spirals' is invalid for '--dataset"

@@ -17,7 +17,7 @@ struct Lesson01: ParsableCommand {
   @OptionGroup var options: LessonOptions
 
   // This lesson runs both GEMM twins side by side, so `--impl` does not apply here.
-  @Option(help: "Images used for the pixel-covariance product that checks and times the GEMM twins.")
+  @Option(parsing: .unconditional, help: "Images used for the pixel-covariance product that checks and times the GEMM twins.")
   var gemmImages: Int = 2048
 
   mutating func validate() throws {

@@ -19,7 +19,7 @@ struct Lesson02: ParsableCommand {
   // This lesson always runs the reference twin (it is the textbook), so `--impl` does
   // not apply; the optimized twin appears once, as a check, in section 5.
 
-  @Option(help: "Pixels per image pixel in the pictures (28×28 images become 28·scale wide).")
+  @Option(parsing: .unconditional, help: "Pixels per image pixel in the pictures (28×28 images become 28·scale wide).")
   var scale: Int = 4
 
   mutating func validate() throws {

@@ -19,10 +19,10 @@ struct Lesson03: ParsableCommand {
   @OptionGroup var options: LessonOptions
 
   // This lesson runs both convolution twins side by side, so `--impl` does not apply here.
-  @Option(help: "Which training image to take apart into patches (an index into the training set).")
+  @Option(parsing: .unconditional, help: "Which training image to take apart into patches (an index into the training set).")
   var image: Int = 0
 
-  @Option(help: "Images per batch for the two DCGAN layers that are checked and timed.")
+  @Option(parsing: .unconditional, help: "Images per batch for the two DCGAN layers that are checked and timed.")
   var batch: Int = 64
 
   mutating func validate() throws {

@@ -19,7 +19,7 @@ struct Lesson04: ParsableCommand {
   @OptionGroup var options: LessonOptions
 
   // This lesson runs both twins side by side, so `--impl` does not apply here.
-  @Option(help: "Batch size of the DCGAN layer (ConvT 128→64, 7→14) that checks and times the twins.")
+  @Option(parsing: .unconditional, help: "Batch size of the DCGAN layer (ConvT 128→64, 7→14) that checks and times the twins.")
   var batch: Int = 64
 
   mutating func validate() throws {

@@ -33,22 +33,22 @@ struct Lesson05: ParsableCommand {
   @Option(help: "Encoder/decoder: mlp (784-400-latent-400-784) or conv (conv twins: 2 convs down, 2 transposed convs up).")
   var arch: Architecture = .mlp
 
-  @Option(help: "Size of the latent code z.")
+  @Option(parsing: .unconditional, help: "Size of the latent code z.")
   var latent: Int = 20
 
   @Flag(help: "Threshold the images at 0.5, for a proper discrete Bernoulli likelihood (default: gray values as targets).")
   var binarize = false
 
-  @Option(help: "Epochs of the plain autoencoder (0 skips it).")
+  @Option(parsing: .unconditional, help: "Epochs of the plain autoencoder (0 skips it).")
   var aeEpochs: Int = 5
 
-  @Option(help: "Epochs of the extra 2-D latent VAE drawn as a map (0 skips it; with --latent 2 the main VAE is the map).")
+  @Option(parsing: .unconditional, help: "Epochs of the extra 2-D latent VAE drawn as a map (0 skips it; with --latent 2 the main VAE is the map).")
   var mapEpochs: Int = 10
 
-  @Option(help: "Importance samples k of the IWAE estimate of log p(x).")
+  @Option(parsing: .unconditional, help: "Importance samples k of the IWAE estimate of log p(x).")
   var iwaeK: Int = 100
 
-  @Option(help: "Test images the IWAE estimate uses.")
+  @Option(parsing: .unconditional, help: "Test images the IWAE estimate uses.")
   var iwaeImages: Int = 1000
 
   static let defaultEpochs = 10, defaultBatchSize = 128, defaultEvery = 1

@@ -30,10 +30,10 @@ struct Lesson06: ParsableCommand {
   @Option(help: "The second GAN, trained beside the working one: saturating (G minimises log(1 − D(G(z)))) or fast-generator (G's learning rate 10× D's).")
   var contrast: Contrast = .fastGenerator
 
-  @Option(help: "Dimensions of the noise z.")
+  @Option(parsing: .unconditional, help: "Dimensions of the noise z.")
   var latent: Int = 2
 
-  @Option(help: "Width of the hidden layers of G and D.")
+  @Option(parsing: .unconditional, help: "Width of the hidden layers of G and D.")
   var hidden: Int = 128
 
   static let defaultSteps = 4000, defaultBatchSize = 512, defaultEvery = 250

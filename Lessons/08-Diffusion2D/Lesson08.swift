@@ -30,13 +30,13 @@ struct Lesson08: ParsableCommand {
   @Option(help: "The noise schedule β_t: linear (DDPM, 1e-4 to 0.02) or cosine (improved DDPM).")
   var schedule: NoiseSchedule.Kind = .linear
 
-  @Option(help: "T, the number of noising steps (and of DDPM's sampling steps); the linear schedule's β range is scaled by 1000/T.")
+  @Option(parsing: .unconditional, help: "T, the number of noising steps (and of DDPM's sampling steps); the linear schedule's β range is scaled by 1000/T.")
   var timesteps: Int = 1000
 
-  @Option(help: "Width of the three hidden layers.")
+  @Option(parsing: .unconditional, help: "Width of the three hidden layers.")
   var hidden: Int = 128
 
-  @Option(help: "Dimensions of the sinusoidal time embedding (even).")
+  @Option(parsing: .unconditional, help: "Dimensions of the sinusoidal time embedding (even).")
   var embedding: Int = 32
 
   @Option(parsing: .upToNextOption, help: "DDIM's step counts to compare with DDPM (each ≤ T).")

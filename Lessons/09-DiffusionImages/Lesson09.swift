@@ -32,13 +32,13 @@ struct Lesson09: ParsableCommand {
   @Option(help: "The noise schedule: linear (DDPM: β from 10⁻⁴ to 0.02) or cosine (improved DDPM).")
   var schedule: NoiseSchedule.Kind = .linear
 
-  @Option(help: "T, the number of noising steps (and of DDPM's sampling steps); the linear schedule's β range is scaled by 1000/T.")
+  @Option(parsing: .unconditional, help: "T, the number of noising steps (and of DDPM's sampling steps); the linear schedule's β range is scaled by 1000/T.")
   var timesteps: Int = 1000
 
-  @Option(help: "Channels of the U-Net at 28×28 (twice as many at 14×14 and 7×7); a multiple of 8.")
+  @Option(parsing: .unconditional, help: "Channels of the U-Net at 28×28 (twice as many at 14×14 and 7×7); a multiple of 8.")
   var channels: Int = defaultChannels
 
-  @Option(help: "Network calls of the DDIM sampler (≤ T); the lesson also shows DDIM with 10.")
+  @Option(parsing: .unconditional, help: "Network calls of the DDIM sampler (≤ T); the lesson also shows DDIM with 10.")
   var ddimSteps: Int = 50
 
   static let defaultSteps = 1600, defaultBatchSize = 64, defaultEvery = 200, defaultChannels = 32
