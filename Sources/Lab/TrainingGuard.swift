@@ -59,9 +59,21 @@ public enum TrainingGuard {
   /// The first element that is NaN or ±∞, with its flat index.
   static func firstNonFinite(_ tensor: Tensor) -> (Int, Float)? {
     tensor.withUnsafeBufferPointer { values in
-      // Summing x·0 is 0 for every finite x and NaN otherwise: one cheap pass, then a search.
-      var probe: Float = 0
-      for value in values { probe += value * 0 }
+      // Summing x·0 is 0 for every finite x and NaN otherwise: one cheap pass (16 lanes at
+      // a time — it runs after every training step), then a search only when it fails.
+      var lanes = SIMD16<Float>(repeating: 0)
+      var i = 0
+      if let base = values.baseAddress {
+        while i + 16 <= values.count {
+          lanes += UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<Float>.self) * 0
+          i += 16
+        }
+      }
+      var probe = lanes.sum()
+      while i < values.count {
+        probe += values[i] * 0
+        i += 1
+      }
       guard probe.isNaN else { return nil }
       let index = values.firstIndex { !$0.isFinite }!
       return (index, values[index])

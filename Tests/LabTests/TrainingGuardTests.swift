@@ -39,6 +39,19 @@ import Testing
 
   /// A non-finite loss is the forward pass's doing, whatever the gradients say; the largest
   /// weight is named (a learning rate that blew the weights up shows there).
+  /// The probe reads 16 elements at a time, then the tail: a NaN in either part is found.
+  @Test func nonFiniteNumbersAreFoundInTheVectorPartAndTheTail() {
+    for (index, value) in [(37, Float.nan), (99, Float.infinity), (0, -Float.infinity)] {
+      var data = [Float](repeating: 1, count: 100)
+      data[index] = value
+      let p = [(name: "w", parameter: Parameter(Tensor(shape: [100], data: data)))]
+      let text = message { try TrainingGuard.check(step: 1, losses: [("loss", 1)], parameters: p) }
+      #expect(text?.contains("the weights of w (element [\(index)] is \(value))") == true, "\(text ?? "")")
+    }
+    let finite = [(name: "w", parameter: Parameter(Tensor(shape: [100], repeating: 3e38)))]
+    #expect(message { try TrainingGuard.check(step: 1, losses: [("loss", 1)], parameters: finite) } == nil)
+  }
+
   @Test func aNonFiniteLossIsTheForwardPasss() {
     let p = parameters()
     p[1].parameter.value = Tensor(shape: [2, 2], data: [1, -3e20, 1, 1])
