@@ -124,7 +124,8 @@ struct ModelCompression {
     characters = symbols.count
     try Files.writeAtomically(Array(data.testText.utf8), to: run.file("test.txt"))
     let encoder = Autoregressive.Predictor(model: model, separator: data.newline)
-    let (stream, encodeTime) = timed { ArithmeticCoding.encode(symbols, model: encoder) }
+    let ((stream, idealBits), encodeTime) = timed { ArithmeticCoding.encodeMeasuring(symbols, model: encoder) }
+    self.idealBits = idealBits
     positionsRun = encoder.positionsRun
     let header = "genlab-ac 1 characters=\(symbols.count) vocabulary=\(data.vocabulary.count)\n"
     try Files.writeAtomically(Array(header.utf8) + stream, to: run.file(Self.fileName))
@@ -145,7 +146,6 @@ struct ModelCompression {
       throw LessonError("decoding \(path) did not give back the held-out text (first difference at character "
                         + "\(first)): the coder or the model is not deterministic")
     }
-    idealBits = ArithmeticCoding.idealBits(symbols, model: Autoregressive.Predictor(model: model, separator: data.newline))
   }
 
   /// The header's count and the stream, checked: a file that is not ours, or is cut

@@ -21,11 +21,20 @@ public enum ArithmeticCoding {
   /// Encodes `symbols` with the tables `model` gives step by step (context = the symbols
   /// before). The decoder must see the same tables: `decode(_:count:model:)`.
   public static func encode(_ symbols: [Int], model: some NextSymbolModel) -> [UInt8] {
+    encodeMeasuring(symbols, model: model).bytes
+  }
+
+  /// `encode`, and the ideal code length Σ −log₂ q(s_i | s_<i) under the same tables
+  /// (`idealBits`) from the same pass — for a model whose tables are expensive to make.
+  public static func encodeMeasuring(_ symbols: [Int], model: some NextSymbolModel) -> (bytes: [UInt8], idealBits: Double) {
     var encoder = ArithmeticEncoder()
+    var bits = 0.0
     for i in symbols.indices {
-      encoder.encode(symbols[i], with: model.frequencyTable(after: symbols[..<i]))
+      let table = model.frequencyTable(after: symbols[..<i])
+      bits += table.codeLength(symbols[i])
+      encoder.encode(symbols[i], with: table)
     }
-    return encoder.finish()
+    return (encoder.finish(), bits)
   }
 
   /// Decodes `count` symbols from `bytes` with the tables `model` gives, and checks that

@@ -99,6 +99,9 @@ import Testing
     #expect(decoded == text)
     let ideal = ArithmeticCoding.idealBits(text, model: Autoregressive.Predictor(model: model, separator: 0))
     #expect(Double(bytes.count * 8) <= ideal + 2 + 8, "\(bytes.count) bytes for \(ideal) ideal bits")
+    // One pass can give both: the same bytes and the same ideal length.
+    let measured = ArithmeticCoding.encodeMeasuring(text, model: Autoregressive.Predictor(model: model, separator: 0))
+    #expect(measured.bytes == bytes && measured.idealBits == ideal)
   }
 
   /// The round trip on the start of the bundled word list (the text lesson 10 compresses),
