@@ -53,7 +53,7 @@ func lesson(_ folder: String) -> Target {
 }
 
 let lessons = ["01-Images", "02-Convolution", "03-Im2col", "04-TransposedConvolution", "05-VAE", "06-GAN2D", "07-DCGAN",
-               "08-Diffusion2D", "09-DiffusionImages", "10-Compression"].map(lesson)
+               "08-Diffusion2D", "09-DiffusionImages", "10-Compression", "11-Capstone"].map(lesson)
 
 /// The exercise folders (`Exercises/NN-Name/`): stubs a student fills in, one README each.
 let exerciseFolders = ["01-NaiveConvolution", "02-Im2col", "03-ConvolutionBackward", "04-TransposedConvolution",
@@ -85,6 +85,8 @@ let package = Package(
   ] + lessons.map { .executable(name: $0.name, targets: [$0.name]) },
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // `swift package generate-documentation --target GenLab` (the DocC catalog in Sources/GenLab/GenLab.docc).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
   ],
   targets: [
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -102,7 +104,7 @@ let package = Package(
     module("DiffusionNoising", ["Core"]),
     module("ArithmeticCoding", ["Core"]),
     module("Autoregressive", ["Core", "MatMul", "NN", "ArithmeticCoding"]),
-    module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising"]),
+    module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising", "Reparameterization"]),
     module("Lab", ["Core", "NN", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
