@@ -60,8 +60,8 @@ struct Lesson01: ParsableCommand {
     var rng = RNG(seed: options.seed)
 
     // (a) Bernoulli on binarized pixels: x_j ∈ {0,1}, p(x) = Π_j p_jˣʲ (1−p_j)¹⁻ˣʲ.
-    let bernoulli = BernoulliPixels(fitting: binarize(train.images), dims: dims)
-    let bernoulliNLL = bernoulli.negativeLogLikelihood(binarize(test.images))
+    let bernoulli = BernoulliPixels(fitting: train.images.binarized())
+    let bernoulliNLL = bernoulli.negativeLogLikelihood(test.images.binarized())
     report("Bernoulli, binarized at 0.5", nats: bernoulliNLL, dims: dims, uniformBits: 1)
 
     // (b) A 256-way categorical per pixel on the raw 8-bit values: p(x) = Π_j π_j[x_j].
@@ -162,39 +162,8 @@ struct Lesson01: ParsableCommand {
 
 // MARK: - The independent-pixel models
 
-/// p(x) = Π_j p_jˣʲ (1 − p_j)¹⁻ˣʲ, with p_j fitted by counting, Laplace-smoothed:
-/// p_j = (ones_j + 1) / (N + 2), so a pixel never seen on still has some probability.
-struct BernoulliPixels {
-  var onProbability: [Double]
-
-  init(fitting images: Tensor, dims: Int) {
-    let n = images.shape[0]
-    var ones = [Double](repeating: 0, count: dims)
-    for i in 0..<n { for j in 0..<dims { ones[j] += Double(images.data[i * dims + j]) } }
-    onProbability = ones.map { ($0 + 1) / (Double(n) + 2) }
-  }
-
-  /// Mean over images of −log p(x), in nats per image.
-  func negativeLogLikelihood(_ images: Tensor) -> Double {
-    let n = images.shape[0], dims = onProbability.count
-    var total = 0.0
-    for i in 0..<n {
-      for j in 0..<dims {
-        let p = onProbability[j]
-        total -= images.data[i * dims + j] > 0.5 ? log(p) : log(1 - p)
-      }
-    }
-    return total / Double(n)
-  }
-
-  func sample(_ count: Int, using rng: inout RNG) -> Tensor {
-    var out = Tensor(zeros: [count, 1, 28, 28])
-    for i in 0..<(count * onProbability.count) {
-      out.data[i] = Double(rng.uniform()) < onProbability[i % onProbability.count] ? 1 : 0
-    }
-    return out
-  }
-}
+// `BernoulliPixels`, p(x) = Π_j p_jˣʲ (1 − p_j)¹⁻ˣʲ fitted by counting, lives in
+// Sources/Models/IndependentPixels.swift: the capstone (lesson 11) scores it too.
 
 /// p(x) = Π_j π_j[x_j] over the 256 grey levels, π_j fitted by counting with add-one
 /// smoothing: π_j[v] = (count_j[v] + 1) / (N + 256).
@@ -296,8 +265,6 @@ struct ClassMixture {
 // MARK: - Helpers
 
 func level(_ value: Float) -> Int { Int((value * 255).rounded()) }
-
-func binarize(_ images: Tensor) -> Tensor { images.map { $0 > 0.5 ? 1 : 0 } }
 
 func examplesPerClass(_ split: FashionMNIST.Split, perClass: Int) -> Tensor {
   var picked: [Int] = []

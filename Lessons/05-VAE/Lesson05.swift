@@ -12,9 +12,8 @@ import ArgumentParser
 import Foundation
 import GenLab
 
-enum Architecture: String, ExpressibleByArgument, CaseIterable {
-  case mlp, conv
-}
+typealias Architecture = VariationalAutoencoder.Architecture
+extension VariationalAutoencoder.Architecture: ExpressibleByArgument {}
 
 @main
 struct Lesson05: ParsableCommand {
@@ -97,8 +96,8 @@ struct Lesson05: ParsableCommand {
     let target = binarize ? "binarized at 0.5: a proper Bernoulli likelihood of 0/1 pixels"
                           : "gray values in [0, 1] used as Bernoulli targets (as most tutorials do; --binarize for 0/1)"
     print("likelihood: Bernoulli per pixel, targets \(target)")
-    let trainImages = binarize ? binarized(data.train.images) : data.train.images
-    let testImages = binarize ? binarized(data.test.images) : data.test.images
+    let trainImages = binarize ? data.train.images.binarized() : data.train.images
+    let testImages = binarize ? data.test.images.binarized() : data.test.images
 
     var settings = TrainingSettings(
       arch: arch, latent: latent, binarize: binarize, epochs: epochs, aeEpochs: aeEpochs,
@@ -198,7 +197,7 @@ struct Lesson05: ParsableCommand {
     try writeInterpolations(vae, testImages, pairs: pairs, to: run.file("vae-interpolation.png"))
     print("wrote vae-reconstructions.png, vae-samples.png (decoded z ~ N(0, I): now they are clothes),")
     print("vae-interpolation.png (straight lines between the codes μ(x) of two test images of different classes)")
-    let samples = sampleImages(vae, count: options.numSamples, rng: &rng)
+    let samples = vae.sampleMeans(options.numSamples, rng: &rng)
     try run.writeSamples(samples, model: "VAE (\(arch.rawValue), latent \(latent)), Bernoulli means", seed: seed)
     print("wrote \(RunFolder.samplesFile): \(Format.count(options.numSamples)) samples (Bernoulli means σ(logits))")
     try lab.writeAnimation(to: run.file("vae-training.gif"))
@@ -269,8 +268,6 @@ func nats(_ value: Double) -> String { String(format: "%.2f nats", value) }
 func elbo(_ value: Evaluation) -> String {
   String(format: "%.2f = %.2f reconstruction + %.2f KL", value.total, value.reconstruction, value.kl)
 }
-
-func binarized(_ images: Tensor) -> Tensor { images.map { $0 > 0.5 ? 1 : 0 } }
 
 /// Eight pairs of test images of different classes, the same for every run.
 func interpolationPairs(_ labels: [Int]) -> [(Int, Int)] {

@@ -3,7 +3,7 @@ import GenLab
 
 /// Test images and their reconstructions, interleaved by rows of 8: originals,
 /// reconstructions, originals, reconstructions (four pairs).
-func writeReconstructions(_ model: AutoEncoder, _ images: Tensor, to path: String) throws {
+func writeReconstructions(_ model: VariationalAutoencoder, _ images: Tensor, to path: String) throws {
   let originals = images.slice(0..<32)
   let reconstructions = model.decodeMean(model.encode(originals).mean)
   var rows: [Tensor] = []
@@ -11,12 +11,12 @@ func writeReconstructions(_ model: AutoEncoder, _ images: Tensor, to path: Strin
     rows.append(originals.slice((8 * r)..<(8 * r + 8)))
     rows.append(reconstructions.slice((8 * r)..<(8 * r + 8)))
   }
-  try PNG.writeGrid(concatRows(rows), columns: 8, scale: 2, to: path)
+  try PNG.writeGrid(Tensor.concatenatingRows(rows), columns: 8, scale: 2, to: path)
 }
 
 /// For each pair (a, b): image a, the decoder along the straight line from code(a)
 /// to code(b) at 8 points, image b — a row of 10.
-func writeInterpolations(_ model: AutoEncoder, _ images: Tensor, pairs: [(Int, Int)], to path: String) throws {
+func writeInterpolations(_ model: VariationalAutoencoder, _ images: Tensor, pairs: [(Int, Int)], to path: String) throws {
   var rows: [Tensor] = []
   for (a, b) in pairs {
     let ends = model.encode(images.gather([a, b])).mean      // [2, D]
@@ -29,12 +29,12 @@ func writeInterpolations(_ model: AutoEncoder, _ images: Tensor, pairs: [(Int, I
     let decoded = model.decodeMean(Tensor(shape: [8, d], data: codes))
     rows += [images.gather([a]), decoded, images.gather([b])]
   }
-  try PNG.writeGrid(concatRows(rows), columns: 10, scale: 2, to: path)
+  try PNG.writeGrid(Tensor.concatenatingRows(rows), columns: 10, scale: 2, to: path)
 }
 
 /// The decoder over a side×side grid of 2-D codes in [−range, range]²: z₁ grows to
 /// the right, z₂ grows upwards (the first row is the top, z₂ = range).
-func manifold(_ model: AutoEncoder, side: Int, range: Float) -> Tensor {
+func manifold(_ model: VariationalAutoencoder, side: Int, range: Float) -> Tensor {
   precondition(model.latent == 2, "manifold: needs a 2-D code, the model has \(model.latent)")
   var codes = [Float]()
   for row in 0..<side {
@@ -47,51 +47,14 @@ func manifold(_ model: AutoEncoder, side: Int, range: Float) -> Tensor {
   return model.decodeMean(Tensor(shape: [side * side, 2], data: codes))
 }
 
-/// `count` samples of the VAE: z ~ N(0, I), decoded to Bernoulli means in [0, 1].
-func sampleImages(_ model: AutoEncoder, count: Int, rng: inout RNG) -> Tensor {
-  model.decodeMean(Tensor.normal([count, model.latent], using: &rng))
-}
-
-/// −IWAE_k in nats per image, for each k in `ks` (ascending, the largest first drawn):
+/// −IWAE_k in nats per image, averaged over `images`, for each k in `ks` (the same draws
+/// for every k: `VariationalAutoencoder.importanceWeightedBounds`):
 ///
 ///   log p(x) ≥ IWAE_k = E[ log (1/k) Σ_s p(x|z_s)·p(z_s) / q(z_s|x) ],  z_s ~ q(z|x),
 ///
-/// with k = 1 the ELBO. The bound tightens as k grows (Burda et al., 2015). The first
-/// k of the largest k's samples are used for each smaller k.
-func importanceWeightedBounds(_ model: AutoEncoder, _ images: Tensor, ks: [Int], rng: inout RNG) -> [Double] {
-  let k = ks.max()!, d = model.latent
-  let logTwoPi = log(2 * Double.pi)
-  var totals = [Double](repeating: 0, count: ks.count)
-  let perChunk = max(1, 4000 / k)
-  for range in chunks(images.shape[0], size: perChunk) {
-    let x = images.slice(range)
-    let n = x.shape[0]
-    let (mean, logVariance) = model.encode(x)
-    let (z, epsilon) = Reparameterization.sample(mean: repeatRows(mean, k), logVariance: repeatRows(logVariance!, k),
-                                                 rng: &rng)
-    let logits = model.decodeLogits(z)
-    let logLikelihood = bernoulliLogLikelihood(logits: logits, targets: repeatRows(x.reshaped([n, 784]), k))
-    let logVarianceRows = repeatRows(logVariance!, k)
-    for i in 0..<n {
-      var logWeights = [Double](repeating: 0, count: k)
-      for s in 0..<k {
-        let row = i * k + s
-        var logPrior = 0.0, logPosterior = 0.0
-        for j in 0..<d {
-          let zj = Double(z.data[row * d + j]), ej = Double(epsilon.data[row * d + j])
-          logPrior -= 0.5 * (zj * zj + logTwoPi)                                            // log N(z; 0, 1)
-          logPosterior -= 0.5 * (ej * ej + logTwoPi + Double(logVarianceRows.data[row * d + j]))  // log N(z; μ, σ²)
-        }
-        logWeights[s] = logLikelihood[row] + logPrior - logPosterior
-      }
-      for (index, kk) in ks.enumerated() {
-        let top = logWeights[0..<kk].max()!
-        let sum = logWeights[0..<kk].reduce(0) { $0 + exp($1 - top) }
-        totals[index] += top + log(sum) - log(Double(kk))
-      }
-    }
-  }
-  return totals.map { -$0 / Double(images.shape[0]) }
+/// with k = 1 the ELBO. The bound tightens as k grows (Burda et al., 2015).
+func importanceWeightedBounds(_ model: VariationalAutoencoder, _ images: Tensor, ks: [Int], rng: inout RNG) -> [Double] {
+  model.importanceWeightedBounds(images, samples: ks, rng: &rng).map { $0.reduce(0, +) / Double(images.shape[0]) }
 }
 
 /// Section 3: the two twins on a batch of made-up (μ, logσ²): same z, same gradients;

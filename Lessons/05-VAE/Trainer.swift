@@ -56,7 +56,8 @@ struct EpochRecord {
 }
 
 /// Trains the lesson's models one phase after another, with snapshots, checkpoints,
-/// metrics and resumption. The training step itself is `step(_:_:_:_:)`: read it.
+/// metrics and resumption. The training step itself is `VariationalAutoencoder.step` in
+/// Sources/Models/VAE.swift: read it.
 final class Trainer {
   let settings: TrainingSettings
   let run: RunFolder
@@ -64,7 +65,7 @@ final class Trainer {
   let train: Tensor
   let test: Tensor
   let resume: Checkpoint?
-  private(set) var models: [Phase: AutoEncoder] = [:]
+  private(set) var models: [Phase: VariationalAutoencoder] = [:]
   private(set) var history: [EpochRecord] = []
   private(set) var frames: [Image] = []
   private(set) var stepTime: [Phase: Double] = [:]
@@ -84,12 +85,12 @@ final class Trainer {
     self.resume = resume
     // Every model is initialised from one stream in a fixed order, resumed or not.
     var rng = RNG(seed: settings.seed, stream: 1)
-    models[.autoencoder] = AutoEncoder(arch: settings.arch, latent: settings.latent, variational: false,
-                                       implementation: settings.implementation, rng: &rng)
-    models[.vae] = AutoEncoder(arch: settings.arch, latent: settings.latent, variational: true,
-                               implementation: settings.implementation, rng: &rng)
-    models[.map] = AutoEncoder(arch: settings.arch, latent: 2, variational: true,
-                               implementation: settings.implementation, rng: &rng)
+    models[.autoencoder] = VariationalAutoencoder(architecture: settings.arch, latent: settings.latent, variational: false,
+                                                  implementation: settings.implementation, rng: &rng)
+    models[.vae] = VariationalAutoencoder(architecture: settings.arch, latent: settings.latent, variational: true,
+                                          implementation: settings.implementation, rng: &rng)
+    models[.map] = VariationalAutoencoder(architecture: settings.arch, latent: 2, variational: true,
+                                          implementation: settings.implementation, rng: &rng)
     var codes = RNG(seed: settings.seed, stream: 2)
     fixedCodes = Tensor.normal([64, settings.latent], using: &codes)
     stepsPerEpoch = Batches(itemCount: train.shape[0], batchSize: settings.batchSize, seed: 0).count
@@ -99,48 +100,6 @@ final class Trainer {
   func globalStep(_ phase: Phase, epoch: Int) -> Int {
     let before = Phase.allCases.prefix { $0 != phase }.reduce(0) { $0 + settings.epochs($1) }
     return (before + epoch) * stepsPerEpoch
-  }
-
-  // MARK: The training step
-
-  /// One step of gradient descent on a batch `x` [B,1,28,28]; returns the loss and
-  /// its two terms (KL = 0 for the plain autoencoder), in nats per image.
-  ///
-  /// VAE: loss = (1/B) Σ_n [ −log p(x_n | z_n) + KL(q(z|x_n) ‖ N(0, I)) ], z_n = μ_n + σ_n·ε_n.
-  /// Backward in the reverse order of forward: decoder, then the reparameterization
-  /// (which adds the KL's own gradient to μ and logσ²), then the encoder.
-  func step(_ model: AutoEncoder, _ x: Tensor, _ optimizer: Adam, _ rng: inout RNG)
-    -> (loss: Double, reconstruction: Double, kl: Double) {
-    let batch = x.shape[0]
-    let targets = x.reshaped([batch, 784])
-    optimizer.zeroGradients()
-    guard model.variational else {
-      let code = model.encoder.forward(model.encoderInput(x), training: true)
-      let logits = model.decoder.forward(code, training: true)
-      let reconstruction = Losses.binaryCrossEntropyWithLogits(logits, targets, reduction: .batchMean)
-      _ = model.encoder.backward(model.decoder.backward(reconstruction.gradient))
-      optimizer.step()
-      return (reconstruction.value, reconstruction.value, 0)
-    }
-    let statistics = model.encoder.forward(model.encoderInput(x), training: true)                 // [B, 2D]
-    let (mean, logVariance) = splitColumns(statistics, at: model.latent)
-    let (z, epsilon) = settings.implementation == .reference
-      ? Reparameterization.sampleReference(mean: mean, logVariance: logVariance, rng: &rng)
-      : Reparameterization.sample(mean: mean, logVariance: logVariance, rng: &rng)
-    let logits = model.decoder.forward(z, training: true)                      // [B, 784]
-    // Summed over the 784 pixels, averaged over the batch (.batchMean): nats per image.
-    let reconstruction = Losses.binaryCrossEntropyWithLogits(logits, targets, reduction: .batchMean)
-    let kl = Reparameterization.klDivergence(mean: mean, logVariance: logVariance).reduce(0, +) / Double(batch)
-
-    let zGradient = model.decoder.backward(reconstruction.gradient)
-    let gradients = settings.implementation == .reference
-      ? Reparameterization.backwardReference(zGradient: zGradient, epsilon: epsilon, mean: mean,
-                                             logVariance: logVariance, klScale: 1 / Float(batch))
-      : Reparameterization.backward(zGradient: zGradient, epsilon: epsilon, mean: mean,
-                                    logVariance: logVariance, klScale: 1 / Float(batch))
-    _ = model.encoder.backward(Tensor.concatenatingColumns([gradients.mean, gradients.logVariance]))
-    optimizer.step()
-    return (reconstruction.value + kl, reconstruction.value, kl)
   }
 
   // MARK: Phases, epochs, checkpoints
@@ -178,7 +137,7 @@ final class Trainer {
         let step = globalStep(phase, epoch: epoch) + index + 1
         let x = train.gather(indices)
         let t0 = Timing.now()
-        let (loss, reconstruction, kl) = self.step(model, x, optimizer, &rng)
+        let (loss, reconstruction, kl) = model.step(x, optimizer: optimizer, rng: &rng)
         stepTimes.append(Timing.now() - t0)
         try TrainingGuard.check(step: step, losses: [("the \(phase.title) loss (reconstruction \(reconstruction), "
                                                       + "KL \(kl))", loss)], parameters: model.parameters)
@@ -233,7 +192,7 @@ final class Trainer {
   }
 
   /// The fixed codes decoded: one frame of the training animation, also kept as a PNG.
-  private func snapshot(_ model: AutoEncoder, epoch: Int) throws {
+  private func snapshot(_ model: VariationalAutoencoder, epoch: Int) throws {
     let image = Image(grid: model.decodeMean(fixedCodes), columns: 8, scale: 2)
     frames.append(image)
     try PNG.write(image, to: run.file(String(format: "vae-epoch-%03d.png", epoch)))
@@ -260,26 +219,12 @@ final class Trainer {
   // MARK: Evaluation and pictures of training
 
   /// Negative ELBO (or the autoencoder's reconstruction loss) in nats per image over
-  /// `images`, one ε per image from a fixed stream, in evaluation mode.
-  func evaluate(_ model: AutoEncoder, _ images: Tensor) -> Evaluation {
+  /// `images`, one ε per image from a fixed stream (the same for every call), in
+  /// evaluation mode: `VariationalAutoencoder.evaluate`.
+  func evaluate(_ model: VariationalAutoencoder, _ images: Tensor) -> Evaluation {
     var rng = RNG(seed: settings.seed, stream: 60)
-    var reconstruction = 0.0, kl = 0.0
-    for range in chunks(images.shape[0], size: 500) {
-      let x = images.slice(range)
-      let code = model.encoder.forward(model.encoderInput(x), training: false)
-      let z: Tensor
-      if model.variational {
-        let (mean, logVariance) = splitColumns(code, at: model.latent)
-        z = Reparameterization.sample(mean: mean, logVariance: logVariance, rng: &rng).z
-        kl += Reparameterization.klDivergence(mean: mean, logVariance: logVariance).reduce(0, +)
-      } else {
-        z = code
-      }
-      let logits = model.decoder.forward(z, training: false)
-      reconstruction -= bernoulliLogLikelihood(logits: logits, targets: x.reshaped([x.shape[0], 784])).reduce(0, +)
-    }
-    let n = Double(images.shape[0])
-    return Evaluation(total: (reconstruction + kl) / n, reconstruction: reconstruction / n, kl: kl / n)
+    let value = model.evaluate(images, rng: &rng)
+    return Evaluation(total: value.total, reconstruction: value.reconstruction, kl: value.kl)
   }
 
   func writeAnimation(to path: String) throws {

@@ -76,6 +76,11 @@ extension Tensor {
     return worst
   }
 
+  /// 1 where the element is above `threshold`, 0 elsewhere: x_j ↦ [x_j > threshold].
+  /// Images in [0, 1] become the 0/1 pixels a Bernoulli likelihood needs. (Fashion-MNIST's
+  /// grey levels are k/255, none of them exactly 0.5, so `>` and `≥` agree on it.)
+  public func binarized(threshold: Float = 0.5) -> Tensor { map { $0 > threshold ? 1 : 0 } }
+
   /// True when every element is finite (no NaN, no ±∞).
   public var isFinite: Bool { data.allSatisfy(\.isFinite) }
 }
