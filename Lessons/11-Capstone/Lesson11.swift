@@ -1,9 +1,157 @@
-// Lesson 11 — the capstone (work in progress).
+// Lesson 11 — The four families side by side.
+//
+// After ten lessons a student has trained every family of generative model on its own.
+// Here they meet on one table, measured the same way: an independent-pixel baseline, a
+// VAE, a DCGAN, a PixelCNN and a diffusion model, all on Fashion-MNIST. Likelihood (exact,
+// a bound, or none), sample quality in the features of a classifier trained for the
+// purpose, the time to train and to draw, and the size of each model next to the size of
+// its data. Trained weights are cached under runs/cache/, so a second run only measures.
+// Read README.md beside this file for the chapter.
 import ArgumentParser
+import Foundation
 import GenLab
 
 @main
 struct Lesson11: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "lesson11-capstone", abstract: "The four families side by side (in progress).")
-  mutating func run() throws { print("lesson 11: not written yet") }
+  static let lessonName = "lesson11-capstone"
+  static let configuration = CommandConfiguration(
+    commandName: lessonName,
+    abstract: "The four families side by side on Fashion-MNIST: likelihood, sample quality, speed and size on one table.",
+    discussion: """
+      Trains (or loads from <out>/cache/\(lessonName)/) a classifier for the sample-quality measure and five \
+      models: independent pixels, a VAE, a DCGAN, a PixelCNN and a diffusion model. --num-samples (default \
+      \(defaultSampleCount)) is the number of samples per model for the Fréchet distance and precision/recall. \
+      About 30 minutes on 2 cores when nothing is cached, about 3 when everything is. Each run writes \
+      runs/\(lessonName)/<time>/ with index.html.
+      """)
+
+  @OptionGroup var options: LessonOptions
+
+  @Option(parsing: .unconditional, help: "Epochs of the feature classifier (Adam 1e-3, batch 64).")
+  var classifierEpochs = 4
+  @Option(parsing: .unconditional, help: "Epochs of the VAE (MLP, 20-D code, Adam 1e-3, batch 128).")
+  var vaeEpochs = 10
+  @Option(parsing: .unconditional, help: "Steps of the DCGAN (batch 64).")
+  var dcganSteps = 3000
+  @Option(parsing: .unconditional, help: "Steps of the PixelCNN (Adam 1e-3, batch 64).")
+  var pixelcnnSteps = 1500
+  @Option(parsing: .unconditional, help: "Channels of the PixelCNN's hidden layers.")
+  var pixelcnnChannels = 32
+  @Option(parsing: .unconditional, help: "Steps of the diffusion model's U-Net (Adam 1e-3, batch 64).")
+  var diffusionSteps = 1200
+  @Option(parsing: .unconditional, help: "Channels of the U-Net at 28×28; a multiple of 8.")
+  var diffusionChannels = 32
+  @Option(help: "The folder of cached weights (default: <out>/cache/\(lessonName)).")
+  var cache: String?
+  @Flag(help: "Train every model again, ignoring (and replacing) cached weights.")
+  var retrain = false
+
+  static let defaultSampleCount = 500
+  /// The k of the k-nearest-neighbour balls of precision and recall.
+  static let neighbours = 3
+
+  mutating func validate() throws {
+    for (flag, value, low, high) in [("--classifier-epochs", classifierEpochs, 1, 100), ("--vae-epochs", vaeEpochs, 1, 1000),
+                                     ("--dcgan-steps", dcganSteps, 1, 1_000_000), ("--pixelcnn-steps", pixelcnnSteps, 1, 1_000_000),
+                                     ("--pixelcnn-channels", pixelcnnChannels, 1, 256),
+                                     ("--diffusion-steps", diffusionSteps, 1, 1_000_000)] where value < low || value > high {
+      throw ValidationError("\(flag) must be in \(low)…\(high), got \(value)")
+    }
+    if diffusionChannels < 8 || diffusionChannels > 256 || diffusionChannels % 8 != 0 {
+      throw ValidationError("--diffusion-channels must be a multiple of 8 in 8…256 (GroupNorm uses 8 groups), got \(diffusionChannels)")
+    }
+  }
+
+  mutating func run() throws {
+    let given = options.givenTrainingFlags
+    if !given.isEmpty {
+      throw ValidationError("\(Self.lessonName) trains five models with their own flags (--vae-epochs, --dcgan-steps, "
+                            + "--pixelcnn-steps, --diffusion-steps, …), so \(given.joined(separator: ", ")) "
+                            + "\(given.count == 1 ? "does" : "do") not apply here")
+    }
+    options.apply()
+    let started = Timing.now()
+    let startDate = Date()
+    let seed = options.seed
+    let sampleCount = options.numSamples(lessonDefault: Self.defaultSampleCount)
+    guard sampleCount > Self.neighbours else {
+      throw ValidationError("--num-samples must be more than \(Self.neighbours) (precision and recall use "
+                            + "\(Self.neighbours) nearest neighbours), got \(sampleCount)")
+    }
+
+    Console.section("1. Data: Fashion-MNIST, gray and binarized")
+    let source = try FashionMNIST.load(explicitPath: options.data)
+    print(source.description)
+    let data = CapstoneData(source)
+    let count = data.train.shape[0], testCount = data.test.shape[0]
+    guard sampleCount <= min(count, testCount) else {
+      throw ValidationError("--num-samples \(sampleCount) is more than the \(min(count, testCount)) images "
+                            + "the data set can compare them with")
+    }
+    let cacheFolder = cache ?? ((options.out as NSString).appendingPathComponent("cache/\(Self.lessonName)"))
+    let modelCache = ModelCache(folder: cacheFolder, retrain: retrain)
+    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
+    let metrics = try MetricsLog(run: run, start: startDate)
+    var report = RunReport(run: run, title: "Lesson 11 — The four families side by side", seed: seed, started: startDate)
+    report.dataset = source.description
+    print("weights cache: \(cacheFolder)")
+    let budgets = Budgets(classifierEpochs: classifierEpochs, vaeEpochs: vaeEpochs, dcganSteps: dcganSteps,
+                          pixelCNNSteps: pixelcnnSteps, pixelCNNChannels: pixelcnnChannels,
+                          diffusionSteps: diffusionSteps, diffusionChannels: diffusionChannels)
+    let trainers = Trainers(data: data, budgets: budgets, cache: modelCache, seed: seed, implementation: options.impl)
+
+    do {
+      Console.section("2. The judge: a classifier whose features measure sample quality")
+      let judge = try trainers.classifier()
+      let accuracy = judge.model.accuracy(data.test, labels: source.test.labels)
+      print("test accuracy \(String(format: "%.2f", 100 * accuracy)) % on \(Format.count(testCount)) gray test images "
+            + "(\(Format.count(judge.model.parameterCount)) parameters)")
+      let features = FeatureSpace(judge.model, data: data, count: sampleCount, seed: seed)
+
+      Console.section("3. The contenders, trained or loaded")
+      var contenders = features.dataRows(data)
+      contenders.append(trainers.independentPixels())
+      contenders += try trainers.vae()
+      contenders.append(try trainers.dcgan())
+      contenders.append(try trainers.pixelCNN())
+      contenders += try trainers.diffusion()
+
+      Console.section("4. Drawing and judging: 64 samples timed, \(sampleCount) for the Fréchet distance and precision/recall")
+      var results: [Measured] = []
+      for (index, contender) in contenders.enumerated() {
+        let measured = features.measure(contender, index: index)
+        results.append(measured)
+        try PNG.writeGrid(measured.grid, columns: 8, scale: 2, to: run.file("samples-\(contender.slug).png"))
+        try metrics.log(step: index, measured.metrics)
+      }
+
+      Console.section("5. The table")
+      let table = ComparisonTable(results: results, data: data, sampleCount: sampleCount, classifierAccuracy: accuracy)
+      print(table.text)
+      report.addTable("The models side by side", header: table.header, rows: table.rows, note: table.note)
+      try Figure(results: results).write(to: run.file("comparison.svg"))
+      report.addFigure("comparison.svg", caption: "64 samples of each model (the data rows are real images), with its "
+                       + "classifier Fréchet distance against held-out images of its domain, and sample quality against "
+                       + "the time to draw 64 images.")
+      report.settings = [("seed", String(seed)), ("classifier-epochs", String(classifierEpochs)),
+                         ("vae-epochs", String(vaeEpochs)), ("dcgan-steps", String(dcganSteps)),
+                         ("pixelcnn-steps", String(pixelcnnSteps)), ("pixelcnn-channels", String(pixelcnnChannels)),
+                         ("diffusion-steps", String(diffusionSteps)), ("diffusion-channels", String(diffusionChannels)),
+                         ("num-samples", String(sampleCount)), ("impl", options.impl.rawValue),
+                         ("threads", String(Parallel.threadCount)), ("cache", cacheFolder), ("retrain", String(retrain))]
+      report.metrics = [("classifier test accuracy", String(format: "%.2f %%", 100 * accuracy)),
+                        ("classifier parameters", Format.count(judge.model.parameterCount)),
+                        ("classifier training", Format.duration(judge.seconds) + (judge.cached ? " (cached)" : ""))]
+      for measured in results {
+        report.addLink("samples-\(measured.contender.slug).png", text: "64 samples: \(measured.contender.name)")
+      }
+      report.addLink("metrics.jsonl", text: "every number of the table, one JSON object per row")
+      metrics.close()
+      try report.finish(started: started)
+    } catch let stop as Interrupted {
+      metrics.close()
+      FileHandle.standardError.write(Data("\(Self.lessonName): \(stop)\n".utf8))
+      Foundation.exit(Interrupt.exitStatus)
+    }
+  }
 }

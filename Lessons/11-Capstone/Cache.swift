@@ -1,0 +1,103 @@
+import Foundation
+import GenLab
+
+/// Trained weights kept between runs, one safetensors checkpoint per model in
+/// `<out>/cache/lesson11-capstone/` (by default `runs/cache/lesson11-capstone/`). A file is
+/// used only when it was trained with exactly the settings this run asks for (the
+/// settings are stored in the file); otherwise the model is trained again and the file
+/// replaced. A file that cannot be read is reported by name and trained again. Each file
+/// also keeps the seconds its training took, so the table can show the training time of
+/// a model loaded from the cache.
+struct ModelCache {
+  let folder: String
+  /// `--retrain`: train every model again, whatever the cache holds.
+  let retrain: Bool
+
+  static let lesson = Lesson11.lessonName
+
+  func path(_ name: String) -> String { (folder as NSString).appendingPathComponent("\(name).safetensors") }
+
+  /// The cached checkpoint of `name` if it exists and was trained with `settings`; nil otherwise (and why, printed).
+  func load(_ name: String, settings: [String: String]) -> Checkpoint? {
+    let file = path(name)
+    guard FileManager.default.fileExists(atPath: file) else {
+      print("\(name): no cached weights at \(file): training")
+      return nil
+    }
+    if retrain {
+      print("\(name): --retrain: training again (replacing \(file))")
+      return nil
+    }
+    let checkpoint: Checkpoint
+    do {
+      checkpoint = try Checkpoint.read(path: file, lesson: Self.lesson)
+    } catch {
+      print("\(name): the cached file cannot be used (\(error)): training again")
+      return nil
+    }
+    let differences = settings.keys.sorted().filter { checkpoint.settings[$0] != settings[$0] }
+    guard differences.isEmpty else {
+      let what = differences.map { "\($0) \(checkpoint.settings[$0] ?? "—") → \(settings[$0]!)" }.joined(separator: ", ")
+      print("\(name): the cached weights were trained with other settings (\(what)): training again")
+      return nil
+    }
+    print("\(name): loaded from \(file) (trained in \(Format.duration(checkpoint.trainSeconds)))")
+    return checkpoint
+  }
+
+  /// Writes `checkpoint` for `name` (atomically, as every checkpoint is written).
+  func store(_ name: String, _ checkpoint: Checkpoint) throws {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try checkpoint.write(to: path(name))
+    print("\(name): weights cached in \(path(name))")
+  }
+
+  /// A checkpoint for `name` with its settings and training time, to fill with tensors.
+  static func checkpoint(seed: UInt64, steps: Int, settings: [String: String], trainSeconds: Double) -> Checkpoint {
+    var checkpoint = Checkpoint(lesson: lesson, seed: seed, step: steps)
+    checkpoint.settings = settings
+    checkpoint.metadata["train_seconds"] = String(trainSeconds)
+    return checkpoint
+  }
+}
+
+extension Checkpoint {
+  /// The seconds the cached model's training took (0 if the file does not say).
+  var trainSeconds: Double { metadata["train_seconds"].flatMap(Double.init) ?? 0 }
+}
+
+/// Ctrl-C during training: the models finished so far are cached; the next run trains the rest.
+struct Interrupted: Error, CustomStringConvertible {
+  var model: String
+  var step: Int
+  var steps: Int
+  var cache: String
+  var description: String {
+    "interrupted while training \(model) (step \(step) of \(steps)); the models trained before it are cached in "
+      + "\(cache) — run the same command again to train only the rest"
+  }
+}
+
+/// `steps` training steps over shuffled batches of `count` items. `body(step, indices,
+/// progress)` trains on one batch, updates the progress line and returns its losses, which
+/// are checked for NaN (with `parameters`, to name the layer). Returns the seconds taken.
+func trainLoop(_ label: String, steps: Int, count: Int, batchSize: Int, seed: UInt64, cache: String,
+               parameters: [(name: String, parameter: Parameter)],
+               _ body: (Int, [Int], Lab.Progress) -> [(name: String, value: Double)]) throws -> Double {
+  precondition(count >= batchSize, "\(label): batch \(batchSize) is larger than the \(count) training images")
+  let progress = Lab.Progress(total: steps, label: label)
+  let started = Timing.now()
+  let perEpoch = count / batchSize
+  var batches: Batches?
+  for step in 1...max(steps, 1) where step <= steps {
+    let epoch = (step - 1) / perEpoch
+    if batches?.epoch != epoch {
+      batches = Batches(itemCount: count, batchSize: batchSize, seed: seed, epoch: epoch, dropLast: true)
+    }
+    let losses = body(step, Array(batches![(step - 1) % perEpoch]), progress)
+    try TrainingGuard.check(step: step, losses: losses, parameters: parameters)
+    if Interrupt.requested { throw Interrupted(model: label, step: step, steps: steps, cache: cache) }
+  }
+  progress.finish()
+  return Timing.now() - started
+}

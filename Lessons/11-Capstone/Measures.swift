@@ -1,0 +1,143 @@
+import Foundation
+import GenLab
+
+/// What a row measured.
+struct Measured {
+  var contender: Contender
+  /// Seconds to draw the 64 samples of the grid (nil for the data rows).
+  var sampleSeconds: Double?
+  /// The 64 samples, [64, 1, 28, 28] in [0, 1].
+  var grid: Tensor
+  /// The Fréchet distance in the classifier's features to the held-out images of the model's domain.
+  var fid: Double
+  var precision: Double
+  var recall: Double
+
+  var negativeLogLikelihood: Double? {
+    switch contender.likelihood {
+    case .exact(let value), .bound(let value, _): return value
+    case .none: return nil
+    }
+  }
+
+  /// The numbers for metrics.jsonl (NaN where a row has none).
+  var metrics: KeyValuePairs<String, Double> {
+    ["fid": fid, "precision": precision, "recall": recall, "nll_nats": negativeLogLikelihood ?? .nan,
+     "nll_bits_per_dim": (negativeLogLikelihood ?? .nan) / (784 * log(2)),
+     "sample64_seconds": sampleSeconds ?? .nan, "train_seconds": contender.trainSeconds ?? .nan,
+     "parameters": contender.parameterCount.map(Double.init) ?? .nan]
+  }
+}
+
+/// The classifier's penultimate features (128 numbers an image) as the space in which
+/// samples are compared with held-out images: the Fréchet distance between Gaussians fitted
+/// to both sets (an FID in this classifier's features — NOT comparable with Inception FID
+/// numbers from papers), and improved precision and recall with k = 3 neighbours.
+///
+/// Each model is compared with the test images of its own domain: the binarized models
+/// with binarized test images, the gray ones with gray test images. The data rows — real
+/// training images drawn like samples — show how low each distance can go with this many
+/// samples (the Fréchet distance of a finite sample is biased upward).
+struct FeatureSpace {
+  let classifier: FashionClassifier
+  /// Features of every test image, per domain (the Gaussian the samples are compared with).
+  let test: [Domain: Tensor]
+  /// Features of the first `count` test images (the real set of precision and recall).
+  let testSubset: [Domain: Tensor]
+  let count: Int
+  let seed: UInt64
+
+  init(_ classifier: FashionClassifier, data: CapstoneData, count: Int, seed: UInt64) {
+    self.classifier = classifier
+    self.count = count
+    self.seed = seed
+    let gray = classifier.embed(data.test), binary = classifier.embed(data.testBinary)
+    test = [.gray: gray, .binary: binary]
+    testSubset = [.gray: gray.slice(0..<count), .binary: binary.slice(0..<count)]
+  }
+
+  /// Real training images drawn at random, in both domains: the floor of every measure.
+  func dataRows(_ data: CapstoneData) -> [Contender] {
+    func row(_ domain: Domain, _ images: Tensor) -> Contender {
+      Contender(name: "Training images (\(domain.rawValue))", family: "real data, drawn like samples: the floor",
+                domain: domain, likelihood: .none("data"), trainSeconds: nil, cached: false, parameterCount: nil,
+                sample: { count, rng in images.gather(Array(rng.permutation(images.shape[0]).prefix(count))) },
+                slug: "data-\(domain.rawValue)")
+    }
+    return [row(.gray, data.train), row(.binary, data.trainBinary)]
+  }
+
+  /// Draws 64 samples (timed) and `count` more, and compares the latter with the test set.
+  func measure(_ contender: Contender, index: Int) -> Measured {
+    var rng = RNG(seed: seed, stream: 100 + UInt64(index))
+    let started = Timing.now()
+    let grid = contender.sample(64, &rng)
+    let seconds = Timing.now() - started
+    let samples = contender.sample(count, &rng)
+    precondition(samples.shape == [count, 1, 28, 28], "\(contender.name): samples of shape \(samples.shape)")
+    let features = classifier.embed(samples)
+    let fid = SampleDistance.frechetDistance(features, test[contender.domain]!)
+    let (precision, recall) = SampleDistance.precisionRecall(real: testSubset[contender.domain]!, generated: features,
+                                                             k: Lesson11.neighbours)
+    let isData = contender.trainSeconds == nil
+    print("\(contender.name): FID \(String(format: "%.2f", fid)), precision \(String(format: "%.2f", precision)), "
+          + "recall \(String(format: "%.2f", recall))" + (isData ? "" : "; 64 samples in \(Format.duration(seconds))"))
+    return Measured(contender: contender, sampleSeconds: isData ? nil : seconds, grid: grid, fid: fid,
+                    precision: precision, recall: recall)
+  }
+}
+
+/// The run report's table, and the same as text for the terminal.
+struct ComparisonTable {
+  static let header = ["model", "family", "trained on", "test −log p(x), nats/image", "bits/dim", "likelihood",
+                "classifier FID ↓", "precision ↑", "recall ↑", "training", "64 samples", "parameters",
+                "weights (float32) vs data"]
+  var header: [String] { Self.header }
+  let rows: [[String]]
+  let note: String
+  let text: String
+
+  init(results: [Measured], data: CapstoneData, sampleCount: Int, classifierAccuracy: Double) {
+    let images = data.train.shape[0]
+    // The training set as stored: 8-bit gray pixels, or 1 bit a pixel once binarized.
+    let dataBytes: [Domain: Int] = [.gray: images * 784, .binary: images * 784 / 8]
+    rows = results.map { m in
+      let c = m.contender
+      var nll = "n/a", bits = "n/a", kind: String
+      switch c.likelihood {
+      case .exact(let value):
+        nll = String(format: "%.1f", value); bits = String(format: "%.3f", value / (784 * log(2))); kind = "exact"
+      case .bound(let value, let which):
+        nll = String(format: "≤ %.1f", value); bits = String(format: "≤ %.3f", value / (784 * log(2)))
+        kind = "bound (\(which))"
+      case .none(let why):
+        kind = "none: \(why)"
+      }
+      let training = c.trainSeconds.map { Format.duration($0) + (c.cached ? " (cached)" : "") } ?? "—"
+      let size: String
+      if let parameters = c.parameterCount {
+        let bytes = 4 * parameters, stored = dataBytes[c.domain]!
+        size = "\(Format.bytes(bytes)) = \(String(format: "%.1f", 100 * Double(bytes) / Double(stored))) % of "
+          + "\(Format.bytes(stored))"
+      } else {
+        size = "—"
+      }
+      return [c.name, c.family, c.domain.rawValue, nll, bits, kind, String(format: "%.2f", m.fid),
+              String(format: "%.2f", m.precision), String(format: "%.2f", m.recall), training,
+              m.sampleSeconds.map(Format.duration) ?? "—", c.parameterCount.map(Format.count) ?? "—", size]
+    }
+    note = "−log p(x) on the \(Format.count(data.testBinary.shape[0])) binarized test images (exact, or an upper bound "
+      + "for the VAE); bits/dim = nats / (784·ln 2). Classifier FID: the Fréchet distance between \(sampleCount) "
+      + "samples and the test images of the same domain in the 128 penultimate features of a classifier trained here "
+      + "(\(String(format: "%.1f", 100 * classifierAccuracy)) % test accuracy) — not comparable with Inception FID. "
+      + "Precision/recall: k = \(Lesson11.neighbours) nearest-neighbour balls, \(sampleCount) samples against "
+      + "\(sampleCount) test images. The data rows draw real training images: the floor for this many samples. "
+      + "Sizes: float32 weights against the training set as stored (8-bit gray, or 1 bit a pixel binarized)."
+    let all = [Self.header] + rows
+    let widths = Self.header.indices.map { column in all.map { $0[column].count }.max()! }
+    let shown = [0, 2, 3, 4, 6, 7, 8, 9, 10, 11]          // the terminal skips the long columns
+    text = all.map { cells in
+      shown.map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+    }.joined(separator: "\n")
+  }
+}

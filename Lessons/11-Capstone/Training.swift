@@ -1,0 +1,224 @@
+import Foundation
+import GenLab
+
+/// How long each model trains. The defaults fit the whole lesson in about half an hour
+/// on 2 cores when nothing is cached; every number is a flag.
+struct Budgets {
+  var classifierEpochs: Int
+  var vaeEpochs: Int
+  var dcganSteps: Int
+  var pixelCNNSteps: Int
+  var pixelCNNChannels: Int
+  var diffusionSteps: Int
+  var diffusionChannels: Int
+}
+
+/// Trains (or loads) every model and describes it as rows of the table. The training
+/// steps are the models' own (`Sources/Models`); this file only runs them.
+struct Trainers {
+  let data: CapstoneData
+  let budgets: Budgets
+  let cache: ModelCache
+  let seed: UInt64
+  let implementation: Implementation
+
+  /// Settings every cached model shares.
+  var common: [String: String] { ["seed": String(seed), "data": data.key, "impl": implementation.rawValue] }
+
+  // MARK: The classifier that measures sample quality
+
+  func classifier() throws -> (model: FashionClassifier, seconds: Double, cached: Bool) {
+    var rng = RNG(seed: seed, stream: 11)
+    let model = FashionClassifier(implementation: implementation, rng: &rng)
+    let batch = 64, learningRate: Float = 1e-3
+    let steps = budgets.classifierEpochs * (data.train.shape[0] / batch)
+    let settings = common.merging(["model": "FashionClassifier", "epochs": String(budgets.classifierEpochs),
+                                   "batch_size": String(batch), "lr": String(learningRate)]) { $1 }
+    let result = try trainOrLoad("classifier", cache: cache, seed: seed, steps: steps, settings: settings,
+                                 restore: { try $0.restore(model, as: "classifier") },
+                                 train: {
+      let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
+      let labels = data.source.train.labels
+      return try trainLoop("classifier", steps: steps, count: data.train.shape[0], batchSize: batch, seed: seed ^ 11,
+                           cache: cache.folder, parameters: model.parameters) { step, indices, progress in
+        let loss = model.step(data.train.gather(indices), labels: indices.map { labels[$0] }, optimizer: optimizer)
+        progress.update(step, ["loss": Float(loss)])
+        return [("the classifier's cross-entropy", loss)]
+      }
+    }, save: { $0.add(model, as: "classifier") })
+    return (model, result.seconds, result.cached)
+  }
+
+  // MARK: The five models
+
+  /// Every pixel its own coin, fitted by counting (lesson 01): the baseline every model must beat.
+  func independentPixels() -> Contender {
+    let started = Timing.now()
+    let model = BernoulliPixels(fitting: data.trainBinary)
+    let seconds = Timing.now() - started
+    let nll = model.negativeLogLikelihood(data.testBinary)
+    print("independent pixels: 784 Bernoulli parameters, counted in \(Format.duration(seconds)); "
+          + "test −log p(x) = \(nats(nll)) (exact)")
+    return Contender(name: "Independent pixels", family: "baseline: every pixel its own coin (lesson 01)",
+                     domain: .binary, likelihood: .exact(nll), trainSeconds: seconds, cached: false,
+                     parameterCount: model.parameterCount, sample: { model.sample($0, using: &$1) },
+                     slug: "independent-pixels")
+  }
+
+  /// The VAE of lesson 05 (MLP, 20-D code) on binarized images: a bound on −log p(x).
+  /// Two rows: its samples x ~ p(x | z) (binary, what the likelihood is about) and the
+  /// decoder's means σ(logits) (what papers show; gray).
+  func vae() throws -> [Contender] {
+    var rng = RNG(seed: seed, stream: 13)
+    let model = VariationalAutoencoder(architecture: .mlp, latent: 20, variational: true,
+                                       implementation: implementation, rng: &rng)
+    let batch = 128, learningRate: Float = 1e-3
+    let steps = budgets.vaeEpochs * (data.train.shape[0] / batch)
+    let settings = common.merging(["model": "VAE mlp latent 20", "epochs": String(budgets.vaeEpochs),
+                                   "batch_size": String(batch), "lr": String(learningRate)]) { $1 }
+    let result = try trainOrLoad("vae", cache: cache, seed: seed, steps: steps, settings: settings,
+                                 restore: { try $0.restore(model, as: "vae") },
+                                 train: {
+      let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
+      var noise = RNG(seed: seed, stream: 14)
+      return try trainLoop("VAE", steps: steps, count: data.train.shape[0], batchSize: batch, seed: seed ^ 13,
+                           cache: cache.folder, parameters: model.parameters) { step, indices, progress in
+        let loss = model.step(data.trainBinary.gather(indices), optimizer: optimizer, rng: &noise)
+        progress.update(step, ["−ELBO": Float(loss.loss)])
+        return [("the negative ELBO", loss.loss)]
+      }
+    }, save: { $0.add(model, as: "vae") })
+    var evaluation = RNG(seed: seed, stream: 15)
+    let elbo = model.evaluate(data.testBinary, rng: &evaluation)
+    let iwaeImages = min(1000, data.testBinary.shape[0]), k = 100
+    let iwae = mean(model.importanceWeightedBound(data.testBinary.slice(0..<iwaeImages), samples: k, rng: &evaluation))
+    print("VAE: \(Format.count(model.parameterCount)) parameters; test −ELBO = \(nats(elbo.total)) "
+          + "(reconstruction \(nats(elbo.reconstruction)) + KL \(nats(elbo.kl))); IWAE bound with k = \(k) on the first "
+          + "\(iwaeImages) test images: \(nats(iwae))")
+    let codes = { (count: Int, rng: inout RNG) in Tensor.normal([count, model.latent], using: &rng) }
+    let draws = Contender(
+      name: "VAE", family: "latent variable + amortised inference (lesson 05)", domain: .binary,
+      likelihood: .bound(iwae, "IWAE, k = \(k), first \(iwaeImages) test images; −ELBO \(String(format: "%.1f", elbo.total))"),
+      trainSeconds: result.seconds, cached: result.cached, parameterCount: model.parameterCount,
+      sample: { count, rng in
+        let probabilities = model.decodeMean(codes(count, &rng))
+        return probabilities.map { p in rng.uniform() < p ? 1 : 0 }
+      }, slug: "vae")
+    let means = Contender(
+      name: "VAE (decoder means)", family: "the same VAE, σ(logits) shown instead of drawn", domain: .gray,
+      likelihood: .none("the means are not samples of the model"), trainSeconds: result.seconds, cached: result.cached,
+      parameterCount: model.parameterCount, sample: { count, rng in model.decodeMean(codes(count, &rng)) },
+      slug: "vae-means")
+    return [draws, means]
+  }
+
+  /// The DCGAN of lesson 07 on gray images: sharp samples, no likelihood.
+  func dcgan() throws -> Contender {
+    var rng = RNG(seed: seed, stream: 16)
+    let gan = DCGAN(implementation: implementation, rng: &rng)
+    let batch = 64
+    let steps = budgets.dcganSteps
+    let settings = common.merging(["model": "DCGAN", "steps": String(steps), "batch_size": String(batch),
+                                   "lr": "0.0002"]) { $1 }
+    let images = data.train.map { 2 * $0 - 1 }
+    let result = try trainOrLoad("dcgan", cache: cache, seed: seed, steps: steps, settings: settings,
+                                 restore: { try $0.restore(gan.generator, as: "generator") },
+                                 train: {
+      var noise = RNG(seed: seed, stream: 17)
+      let parameters = prefixedParameters([("generator", gan.generator), ("discriminator", gan.discriminator)])
+      return try trainLoop("DCGAN", steps: steps, count: images.shape[0], batchSize: batch, seed: seed ^ 16,
+                           cache: cache.folder, parameters: parameters) { step, indices, progress in
+        let r = gan.step(real: images.gather(indices), noise: &noise)
+        progress.update(step, ["D": Float(r.discriminatorLoss), "G": Float(r.generatorLoss)])
+        return [("the discriminator loss", r.discriminatorLoss), ("the generator loss", r.generatorLoss)]
+      }
+    }, save: { $0.add(gan.generator, as: "generator") })
+    print("DCGAN: generator \(Format.count(gan.generator.parameterCount)) parameters (the discriminator's "
+          + "\(Format.count(gan.discriminator.parameterCount)) are needed only to train)")
+    return Contender(name: "DCGAN", family: "implicit model, trained by a game (lesson 07)", domain: .gray,
+                     likelihood: .none("a GAN defines no density to evaluate"),
+                     trainSeconds: result.seconds, cached: result.cached,
+                     parameterCount: gan.generator.parameterCount,
+                     sample: { count, rng in
+                       inChunks(count, 500) { toUnit(gan.generate(Tensor.normal([$0, DCGAN.latentSize], using: &rng))) }
+                     }, slug: "dcgan")
+  }
+
+  /// A PixelCNN on binarized images: the exact likelihood, one pixel at a time.
+  func pixelCNN() throws -> Contender {
+    var rng = RNG(seed: seed, stream: 18)
+    let model = PixelCNN(channels: budgets.pixelCNNChannels, implementation: implementation, rng: &rng)
+    let batch = 64, learningRate: Float = 1e-3
+    let steps = budgets.pixelCNNSteps
+    let settings = common.merging(["model": "PixelCNN", "steps": String(steps), "channels": String(budgets.pixelCNNChannels),
+                                   "batch_size": String(batch), "lr": String(learningRate)]) { $1 }
+    let result = try trainOrLoad("pixelcnn", cache: cache, seed: seed, steps: steps, settings: settings,
+                                 restore: { try $0.restore(model, as: "pixelcnn") },
+                                 train: {
+      let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
+      return try trainLoop("PixelCNN", steps: steps, count: data.train.shape[0], batchSize: batch, seed: seed ^ 18,
+                           cache: cache.folder, parameters: model.parameters) { step, indices, progress in
+        let loss = model.step(data.trainBinary.gather(indices), optimizer: optimizer)
+        progress.update(step, ["−log p": Float(loss)])
+        return [("the negative log-likelihood", loss)]
+      }
+    }, save: { $0.add(model, as: "pixelcnn") })
+    let started = Timing.now()
+    let nll = mean(model.negativeLogLikelihood(data.testBinary))
+    print("PixelCNN: \(Format.count(model.parameterCount)) parameters; test −log p(x) = \(nats(nll)) (exact; "
+          + "\(Format.duration(Timing.now() - started)) for \(Format.count(data.testBinary.shape[0])) images in one pass each)")
+    return Contender(name: "PixelCNN", family: "autoregressive over pixels, masked convolutions", domain: .binary,
+                     likelihood: .exact(nll), trainSeconds: result.seconds, cached: result.cached,
+                     parameterCount: model.parameterCount,
+                     sample: { count, rng in inChunks(count, 500) { model.sample($0, rng: &rng) } }, slug: "pixelcnn")
+  }
+
+  /// The diffusion model of lesson 09 on gray images; two rows: DDIM with 50 and with 10 network calls.
+  func diffusion() throws -> [Contender] {
+    var rng = RNG(seed: seed, stream: 19)
+    let model = DenoisingDiffusion(schedule: .scaledLinear(steps: 1000), baseChannels: budgets.diffusionChannels,
+                                   learningRate: 1e-3, implementation: implementation, rng: &rng)
+    let batch = 64
+    let steps = budgets.diffusionSteps
+    let settings = common.merging(["model": "DDPM U-Net", "steps": String(steps), "channels": String(budgets.diffusionChannels),
+                                   "batch_size": String(batch), "lr": "0.001", "T": "1000"]) { $1 }
+    let images = data.train.map { 2 * $0 - 1 }
+    let result = try trainOrLoad("diffusion", cache: cache, seed: seed, steps: steps, settings: settings,
+                                 restore: {
+                                   try $0.restore(model.network, as: "unet")
+                                   try $0.restore(model.average, as: "average")
+                                 },
+                                 train: {
+      var noise = RNG(seed: seed, stream: 20)
+      return try trainLoop("diffusion", steps: steps, count: images.shape[0], batchSize: batch, seed: seed ^ 19,
+                           cache: cache.folder, parameters: model.network.parameters) { step, indices, progress in
+        let r = model.step(images.gather(indices), rng: &noise)
+        progress.update(step, ["loss": Float(r.loss)])
+        return [("the ε-prediction loss", r.loss)]
+      }
+    }, save: {
+      $0.add(model.network, as: "unet")
+      $0.add(model.average, as: "average")
+    })
+    print("diffusion: U-Net \(Format.count(model.parameterCount)) parameters, T = 1000; samples use the weights' moving average")
+    func ddim(_ calls: Int) -> Contender {
+      Contender(name: "Diffusion, DDIM \(calls)", family: "denoising diffusion (lesson 09), \(calls) network calls",
+                domain: .gray, likelihood: .none("DDPM's variational bound exists but is not computed here"),
+                trainSeconds: result.seconds, cached: result.cached, parameterCount: model.parameterCount,
+                sample: { count, rng in
+                  inChunks(count, 100) { n in
+                    toUnit(DiffusionNoising.sampleDDIM(shape: [n, 1, 28, 28], steps: calls, schedule: model.schedule,
+                                                       clip: -1...1, rng: &rng) { model.predictNoise($0, $1) })
+                  }
+                }, slug: "diffusion-ddim\(calls)")
+    }
+    return [ddim(50), ddim(10)]
+  }
+}
+
+func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+
+/// "123.4 nats (0.227 bits/dim)".
+func nats(_ value: Double) -> String {
+  String(format: "%.1f nats (%.3f bits/dim)", value, value / (784 * log(2)))
+}
