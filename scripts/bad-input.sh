@@ -48,9 +48,9 @@ before=$(snapshot)
 
 rows=()
 add() { rows+=("$1|$2|$3|$4"); }
-image_lessons="lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution lesson05-vae lesson07-dcgan lesson09-diffusionimages"
+image_lessons="lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution lesson05-vae lesson07-dcgan lesson09-diffusionimages lesson11-capstone"
 training_lessons="lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression"
-all_lessons="lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression"
+all_lessons="lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression lesson11-capstone"
 for lesson in $all_lessons; do
   add "$lesson" "--threads 0" 64 "--threads must be at least 1"
   add "$lesson" "--threads -2" 64 "--threads must be at least 1, got -2"
@@ -107,6 +107,14 @@ add lesson10-compression "--words $work/invalid-utf8.txt" fail "invalid-utf8.txt
 add lesson10-compression "--context 1" 64 "--context must be in"
 add lesson10-compression "--heads 3" 64 "--heads must be"
 add lesson10-compression "--data $subset" 64 "use --words"
+# Lesson 11 trains five models with flags of their own; the shared training flags do not apply.
+add lesson11-capstone "--steps 100" 64 "--steps does not apply here"
+add lesson11-capstone "--resume $checkpoint" 64 "--resume does not apply here"
+add lesson11-capstone "--vae-epochs 0" 64 "--vae-epochs must be in 1…1000, got 0"
+add lesson11-capstone "--pixelcnn-steps -5" 64 "--pixelcnn-steps must be in 1…1000000, got -5"
+add lesson11-capstone "--diffusion-channels 12" 64 "--diffusion-channels must be a multiple of 8"
+add lesson11-capstone "--num-samples 3" 64 "--num-samples must be more than 3"
+add lesson11-capstone "--data $subset --num-samples 5000" 64 "--num-samples 5000 is more than the 2000 images"
 
 failures=0
 results=()

@@ -7,7 +7,8 @@
 #   scripts/determinism.sh lesson06-gan2d lesson08-diffusion2d
 #
 # Not compared: index.html (it shows the wall time) and the SVG plots of measured times
-# (timing.svg-like files listed below), which differ from run to run by design.
+# (timing.svg-like files listed below, and lesson 11's comparison.svg, which prints sampling
+# times), which differ from run to run by design.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release > /tmp/genlab-determinism-build.log 2>&1 || { cat /tmp/genlab-determinism-build.log; exit 1; }
@@ -24,12 +25,14 @@ declare -A settings=(
   [lesson08-diffusion2d]="--steps 200 --every 100 --num-samples 200"
   [lesson09-diffusionimages]="--data $subset --steps 6 --every 3 --timesteps 50 --ddim-steps 5 --channels 8 --num-samples 8"
   [lesson10-compression]="--words Datasets/words/words.txt --steps 200 --every 100 --context 32 --width 32 --layers 1 --batch-size 16"
+  [lesson11-capstone]="--data $subset --classifier-epochs 1 --vae-epochs 1 --dcgan-steps 6 --pixelcnn-steps 4 --pixelcnn-channels 8 --diffusion-steps 4 --diffusion-channels 8 --num-samples 40"
 )
 # Files whose content is a measured time.
-timed='^(index\.html|.*time.*\.svg|.*speed.*\.svg|.*timing.*\.svg|.*benchmark.*\.svg)$'
+timed='^(index\.html|comparison\.svg|.*time.*\.svg|.*speed.*\.svg|.*timing.*\.svg|.*benchmark.*\.svg)$'
 lessons=("$@")
 [[ ${#lessons[@]} -gt 0 ]] || lessons=(lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution
-  lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression)
+  lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression
+  lesson11-capstone)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -49,7 +52,8 @@ for lesson in "${lessons[@]}"; do
     [[ "$name" =~ $timed ]] && continue
     for other in "$b" "$c"; do
       if [[ "$name" == metrics.jsonl ]]; then
-        strip() { sed -E 's/"wall_time":[^,}]*,?//' "$1"; }
+        # Wall times and other measured seconds (lesson 11's training and sampling times) aside.
+        strip() { sed -E 's/"wall_time":[^,}]*,?//; s/"[a-z0-9_]*_seconds":[^,}]*,?//g' "$1"; }
         cmp -s <(strip "$a/$file") <(strip "$other/$file") || different+=("$file")
       else
         cmp -s "$a/$file" "$other/$file" || different+=("$file")

@@ -22,8 +22,6 @@ enum Likelihood {
 /// what its training cost.
 struct Contender {
   var name: String
-  /// The family and the one-line reason it is on the table.
-  var family: String
   var domain: Domain
   var likelihood: Likelihood
   /// Seconds of training (read from the cache for a cached model); nil for the data rows.

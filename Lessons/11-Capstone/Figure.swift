@@ -80,10 +80,19 @@ struct Figure {
       out += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(right)\" y2=\"\(y)\" stroke=\"\(c)\" stroke-dasharray=\"5 4\"/>\n"
       out += "<text x=\"\(right + 6)\" y=\"\(labelY)\" fill=\"\(c)\">\(escape(floor.contender.name))</text>\n"
     }
+    // Each label goes above-right of its dot, or below-right, above-left, below-left: the first
+    // place whose box (about 7 px a character, 14 px high) overlaps no label placed before.
+    var placed: [(x: Double, y: Double, width: Double)] = []
     for (m, t) in zip(models, times) {
       let (x, y) = (px(t), py(m.fid)), c = colour[m.contender.domain]!
+      let width = 7 * Double(m.contender.name.count)
+      let candidates = [(x + 8, y - 6), (x + 8, y + 16), (x - 8 - width, y - 6), (x - 8 - width, y + 16)]
+      let free = candidates.first { (lx, ly) in
+        !placed.contains { abs($0.y - ly) < 14 && lx < $0.x + $0.width && $0.x < lx + width }
+      } ?? candidates[0]
+      placed.append((free.0, free.1, width))
       out += "<circle cx=\"\(x)\" cy=\"\(y)\" r=\"5\" fill=\"\(c)\"/>\n"
-      out += "<text x=\"\(x + 8)\" y=\"\(y - 6)\" fill=\"\(c)\">\(escape(m.contender.name))</text>\n"
+      out += "<text x=\"\(free.0)\" y=\"\(free.1)\" fill=\"\(c)\">\(escape(m.contender.name))</text>\n"
     }
     return out
   }

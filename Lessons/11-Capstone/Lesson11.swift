@@ -38,7 +38,7 @@ struct Lesson11: ParsableCommand {
   @Option(parsing: .unconditional, help: "Channels of the PixelCNN's hidden layers.")
   var pixelcnnChannels = 32
   @Option(parsing: .unconditional, help: "Steps of the diffusion model's U-Net (Adam 1e-3, batch 64).")
-  var diffusionSteps = 1200
+  var diffusionSteps = 2000
   @Option(parsing: .unconditional, help: "Channels of the U-Net at 28×28; a multiple of 8.")
   var diffusionChannels = 32
   @Option(help: "The folder of cached weights (default: <out>/cache/\(lessonName)).")

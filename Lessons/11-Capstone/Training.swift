@@ -22,6 +22,9 @@ struct Trainers {
   let seed: UInt64
   let implementation: Implementation
 
+  /// The VAE's importance-weighted bound is computed on this many test images (k = 100 each).
+  static let iwaeImages = 1000
+
   /// Settings every cached model shares.
   var common: [String: String] { ["seed": String(seed), "data": data.key, "impl": implementation.rawValue] }
 
@@ -59,7 +62,7 @@ struct Trainers {
     let nll = model.negativeLogLikelihood(data.testBinary)
     print("independent pixels: 784 Bernoulli parameters, counted in \(Format.duration(seconds)); "
           + "test −log p(x) = \(nats(nll)) (exact)")
-    return Contender(name: "Independent pixels", family: "baseline: every pixel its own coin (lesson 01)",
+    return Contender(name: "Independent pixels",
                      domain: .binary, likelihood: .exact(nll), trainSeconds: seconds, cached: false,
                      parameterCount: model.parameterCount, sample: { model.sample($0, using: &$1) },
                      slug: "independent-pixels")
@@ -90,23 +93,23 @@ struct Trainers {
     }, save: { $0.add(model, as: "vae") })
     var evaluation = RNG(seed: seed, stream: 15)
     let elbo = model.evaluate(data.testBinary, rng: &evaluation)
-    let iwaeImages = min(1000, data.testBinary.shape[0]), k = 100
+    let iwaeImages = min(Self.iwaeImages, data.testBinary.shape[0]), k = 100
     let iwae = mean(model.importanceWeightedBound(data.testBinary.slice(0..<iwaeImages), samples: k, rng: &evaluation))
     print("VAE: \(Format.count(model.parameterCount)) parameters; test −ELBO = \(nats(elbo.total)) "
           + "(reconstruction \(nats(elbo.reconstruction)) + KL \(nats(elbo.kl))); IWAE bound with k = \(k) on the first "
           + "\(iwaeImages) test images: \(nats(iwae))")
     let codes = { (count: Int, rng: inout RNG) in Tensor.normal([count, model.latent], using: &rng) }
     let draws = Contender(
-      name: "VAE", family: "latent variable + amortised inference (lesson 05)", domain: .binary,
-      likelihood: .bound(iwae, "IWAE, k = \(k), first \(iwaeImages) test images; −ELBO \(String(format: "%.1f", elbo.total))"),
+      name: "VAE", domain: .binary,
+      likelihood: .bound(iwae, "IWAE k = \(k); −ELBO \(String(format: "%.1f", elbo.total))"),
       trainSeconds: result.seconds, cached: result.cached, parameterCount: model.parameterCount,
       sample: { count, rng in
         let probabilities = model.decodeMean(codes(count, &rng))
         return probabilities.map { p in rng.uniform() < p ? 1 : 0 }
       }, slug: "vae")
     let means = Contender(
-      name: "VAE (decoder means)", family: "the same VAE, σ(logits) shown instead of drawn", domain: .gray,
-      likelihood: .none("the means are not samples of the model"), trainSeconds: result.seconds, cached: result.cached,
+      name: "VAE (decoder means)", domain: .gray,
+      likelihood: .none("means, not samples"), trainSeconds: result.seconds, cached: result.cached,
       parameterCount: model.parameterCount, sample: { count, rng in model.decodeMean(codes(count, &rng)) },
       slug: "vae-means")
     return [draws, means]
@@ -135,8 +138,8 @@ struct Trainers {
     }, save: { $0.add(gan.generator, as: "generator") })
     print("DCGAN: generator \(Format.count(gan.generator.parameterCount)) parameters (the discriminator's "
           + "\(Format.count(gan.discriminator.parameterCount)) are needed only to train)")
-    return Contender(name: "DCGAN", family: "implicit model, trained by a game (lesson 07)", domain: .gray,
-                     likelihood: .none("a GAN defines no density to evaluate"),
+    return Contender(name: "DCGAN", domain: .gray,
+                     likelihood: .none("no density"),
                      trainSeconds: result.seconds, cached: result.cached,
                      parameterCount: gan.generator.parameterCount,
                      sample: { count, rng in
@@ -167,7 +170,7 @@ struct Trainers {
     let nll = mean(model.negativeLogLikelihood(data.testBinary))
     print("PixelCNN: \(Format.count(model.parameterCount)) parameters; test −log p(x) = \(nats(nll)) (exact; "
           + "\(Format.duration(Timing.now() - started)) for \(Format.count(data.testBinary.shape[0])) images in one pass each)")
-    return Contender(name: "PixelCNN", family: "autoregressive over pixels, masked convolutions", domain: .binary,
+    return Contender(name: "PixelCNN", domain: .binary,
                      likelihood: .exact(nll), trainSeconds: result.seconds, cached: result.cached,
                      parameterCount: model.parameterCount,
                      sample: { count, rng in inChunks(count, 500) { model.sample($0, rng: &rng) } }, slug: "pixelcnn")
@@ -202,8 +205,8 @@ struct Trainers {
     })
     print("diffusion: U-Net \(Format.count(model.parameterCount)) parameters, T = 1000; samples use the weights' moving average")
     func ddim(_ calls: Int) -> Contender {
-      Contender(name: "Diffusion, DDIM \(calls)", family: "denoising diffusion (lesson 09), \(calls) network calls",
-                domain: .gray, likelihood: .none("DDPM's variational bound exists but is not computed here"),
+      Contender(name: "Diffusion, DDIM \(calls)",
+                domain: .gray, likelihood: .none("bound not computed"),
                 trainSeconds: result.seconds, cached: result.cached, parameterCount: model.parameterCount,
                 sample: { count, rng in
                   inChunks(count, 100) { n in

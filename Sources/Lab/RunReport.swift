@@ -261,6 +261,7 @@ public struct RunReport: Sendable {
     th { color: #555; font-weight: 600; }
     td { font-variant-numeric: tabular-nums; }
     table.grid th { border-bottom: 2px solid #ccc; }
+    table.grid { display: block; overflow-x: auto; max-width: 100%; }
     p.note { color: #555; font-size: 14px; max-width: 900px; }
     figure { margin: 0 0 26px; }
     figure img { max-width: 100%; border: 1px solid #ddd; background: #fff; }

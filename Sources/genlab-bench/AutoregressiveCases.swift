@@ -6,6 +6,11 @@ import GenLab
 ///   (`generateReference`: the whole prefix again at every step) against the cached twin
 ///   (`generate`: a key/value cache, one new position per step); target ≥ 10×. FLOPs count
 ///   the cached twin's multiply-adds (2 per): per position 2 blocks × (12·D² + 2·t·D) + D·V.
+/// - `pixelcnn_sample`: two 28×28 binary images from lesson 11's PixelCNN (32 channels, 5
+///   mask-B layers), the reference twin (`sampleReference`: the whole network on the whole
+///   image for each of the 784 pixels) against the cached one (`sample`: each layer computes
+///   only the new position from kept activations). FLOPs count one full forward pass per
+///   image, which is what the cached twin does in all; the reference does 784 of them.
 /// - `gpt_step`: one training step (forward, cross-entropy, backward, Adam) on a
 ///   batch of 32 sequences of 64 characters, with the Linear layers on the reference GEMM
 ///   against the packed one.
@@ -36,7 +41,16 @@ func autoregressiveCases() -> [BenchCase] {
   let tokens = Double(32 * 64)
   let stepFlops = 6 * Double(fast.parameterCount) * tokens + 3 * 2 * 32 * 4 * 64 * 64 * Double(d)
 
+  var pixelRNG = RNG(seed: 5)
+  let pixelCNN = PixelCNN(channels: 32, layers: 5, rng: &pixelRNG)
+  var pixelReferenceRNG = RNG(seed: 6), pixelCachedRNG = RNG(seed: 6)
+  let pixelFlops = 2 * 2 * 784 * Double(49 * 32 + 5 * 9 * 32 * 32 + 32 * 32 + 32)
+
   return [
+    BenchCase(op: "pixelcnn_sample", shape: "C32 L5 2×28×28", flops: pixelFlops, group: "autoregressive",
+              reference: { _ = pixelCNN.sampleReference(2, rng: &pixelReferenceRNG) },
+              optimized: { _ = pixelCNN.sample(2, rng: &pixelCachedRNG) },
+              referenceAlways: true),
     BenchCase(op: "sample_256", shape: "D64 L2 V70", flops: sampleFlops, group: "autoregressive",
               reference: { _ = Autoregressive.generateReference(model, prompt: [0], count: 256, rule: .init(),
                                                                rng: &referenceRNG) },
