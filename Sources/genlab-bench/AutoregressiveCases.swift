@@ -6,7 +6,7 @@ import GenLab
 ///   (`generateReference`: the whole prefix again at every step) against the cached twin
 ///   (`generate`: a key/value cache, one new position per step); target ≥ 10×. FLOPs count
 ///   the cached twin's multiply-adds (2 per): per position 2 blocks × (12·D² + 2·t·D) + D·V.
-/// - `pixelcnn_sample`: two 28×28 binary images from lesson 11's PixelCNN (32 channels, 5
+/// - `pcnn_sample`: eight 28×28 binary images from lesson 11's PixelCNN (32 channels, 5
 ///   mask-B layers), the reference twin (`sampleReference`: the whole network on the whole
 ///   image for each of the 784 pixels) against the cached one (`sample`: each layer computes
 ///   only the new position from kept activations). FLOPs count one full forward pass per
@@ -44,12 +44,12 @@ func autoregressiveCases() -> [BenchCase] {
   var pixelRNG = RNG(seed: 5)
   let pixelCNN = PixelCNN(channels: 32, layers: 5, rng: &pixelRNG)
   var pixelReferenceRNG = RNG(seed: 6), pixelCachedRNG = RNG(seed: 6)
-  let pixelFlops = 2 * 2 * 784 * Double(49 * 32 + 5 * 9 * 32 * 32 + 32 * 32 + 32)
+  let pixelFlops = 2 * 8 * 784 * Double(49 * 32 + 5 * 9 * 32 * 32 + 32 * 32 + 32)
 
   return [
-    BenchCase(op: "pixelcnn_sample", shape: "C32 L5 2×28×28", flops: pixelFlops, group: "autoregressive",
-              reference: { _ = pixelCNN.sampleReference(2, rng: &pixelReferenceRNG) },
-              optimized: { _ = pixelCNN.sample(2, rng: &pixelCachedRNG) },
+    BenchCase(op: "pcnn_sample", shape: "C32 L5 8×28×28", flops: pixelFlops, group: "autoregressive",
+              reference: { _ = pixelCNN.sampleReference(8, rng: &pixelReferenceRNG) },
+              optimized: { _ = pixelCNN.sample(8, rng: &pixelCachedRNG) },
               referenceAlways: true),
     BenchCase(op: "sample_256", shape: "D64 L2 V70", flops: sampleFlops, group: "autoregressive",
               reference: { _ = Autoregressive.generateReference(model, prompt: [0], count: 256, rule: .init(),
