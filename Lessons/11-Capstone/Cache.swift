@@ -15,6 +15,23 @@ struct ModelCache {
 
   static let lesson = Lesson11.lessonName
 
+  /// Makes sure the folder exists and can be written, before hours of training depend on it.
+  func prepare() throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+      guard isFolder.boolValue else { throw CacheError("the weights cache \(folder) is a file, not a folder") }
+      guard FileManager.default.isWritableFile(atPath: folder) else {
+        throw CacheError("the weights cache folder \(folder) is not writable")
+      }
+      return
+    }
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    } catch {
+      throw CacheError("cannot create the weights cache folder \(folder): \((error as NSError).localizedDescription)")
+    }
+  }
+
   func path(_ name: String) -> String { (folder as NSString).appendingPathComponent("\(name).safetensors") }
 
   /// The cached checkpoint of `name` if it exists and was trained with `settings`; nil otherwise (and why, printed).
@@ -64,6 +81,11 @@ struct ModelCache {
 extension Checkpoint {
   /// The seconds the cached model's training took (0 if the file does not say).
   var trainSeconds: Double { metadata["train_seconds"].flatMap(Double.init) ?? 0 }
+}
+
+struct CacheError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
 }
 
 /// Ctrl-C during training: the models finished so far are cached; the next run trains the rest.

@@ -90,7 +90,9 @@ struct Lesson11: ParsableCommand {
     }
     let cacheFolder = cache ?? ((options.out as NSString).appendingPathComponent("cache/\(Self.lessonName)"))
     let modelCache = ModelCache(folder: cacheFolder, retrain: retrain)
+    if cache != nil { try modelCache.prepare() }      // a --cache of its own: checked before anything is written
     let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
+    if cache == nil { try modelCache.prepare() }      // under --out, which RunFolder.create just proved writable
     let metrics = try MetricsLog(run: run, start: startDate)
     var report = RunReport(run: run, title: "Lesson 11 — The four families side by side", seed: seed, started: startDate)
     report.dataset = source.description
