@@ -114,9 +114,9 @@ add lesson11-capstone "--vae-epochs 0" 64 "--vae-epochs must be in 1…1000, got
 add lesson11-capstone "--pixelcnn-steps -5" 64 "--pixelcnn-steps must be in 1…1000000, got -5"
 add lesson11-capstone "--diffusion-channels 12" 64 "--diffusion-channels must be a multiple of 8"
 add lesson11-capstone "--num-samples 3" 64 "--num-samples must be more than 3"
-add lesson11-capstone "--data $subset --num-samples 5000" 64 "--num-samples 5000 is more than the 2000 images"
-add lesson11-capstone "--data $subset --cache /etc/hostname" fail "the weights cache /etc/hostname is a file, not a folder"
-add lesson11-capstone "--data $subset --cache /proc/genlab-no-cache" fail "cannot create the weights cache folder /proc/genlab-no-cache"
+add lesson11-capstone "--data $PWD/$subset --num-samples 5000" 64 "--num-samples 5000 is more than the 2000 images"
+add lesson11-capstone "--data $PWD/$subset --cache /etc/hostname" fail "the weights cache /etc/hostname is a file, not a folder"
+add lesson11-capstone "--data $PWD/$subset --cache /proc/genlab-no-cache" fail "cannot create the weights cache folder /proc/genlab-no-cache"
 
 failures=0
 results=()
