@@ -63,12 +63,8 @@ struct Lesson11: ParsableCommand {
   }
 
   mutating func run() throws {
-    let given = options.givenTrainingFlags
-    if !given.isEmpty {
-      throw ValidationError("\(Self.lessonName) trains five models with their own flags (--vae-epochs, --dcgan-steps, "
-                            + "--pixelcnn-steps, --diffusion-steps, …), so \(given.joined(separator: ", ")) "
-                            + "\(given.count == 1 ? "does" : "do") not apply here")
-    }
+    try options.rejectTrainingFlags(lesson: Self.lessonName, reason: "trains five models with their own flags "
+                                    + "(--vae-epochs, --dcgan-steps, --pixelcnn-steps, --diffusion-steps, …)")
     options.apply()
     let started = Timing.now()
     let startDate = Date()

@@ -123,9 +123,15 @@ public struct LessonOptions: ParsableArguments, Sendable {
 
   /// For lessons that train nothing: a training flag is an error, not silently ignored.
   public func rejectTrainingFlags(lesson: String) throws {
+    try rejectTrainingFlags(lesson: lesson, reason: "trains no model")
+  }
+
+  /// For lessons that train with flags of their own (`reason` says so): the shared
+  /// training flags are an error, not silently ignored.
+  public func rejectTrainingFlags(lesson: String, reason: String) throws {
     let given = givenTrainingFlags
     if !given.isEmpty {
-      throw ValidationError("\(lesson) trains no model, so \(given.joined(separator: ", ")) "
+      throw ValidationError("\(lesson) \(reason), so \(given.joined(separator: ", ")) "
                             + "\(given.count == 1 ? "does" : "do") not apply here")
     }
   }
