@@ -98,11 +98,7 @@ public final class PixelCNN: Trainable {
     result.reserveCapacity(count)
     for first in stride(from: 0, to: count, by: 500) {
       let batch = images.slice(first..<min(first + 500, count))
-      let scores = logits(batch, training: false)
-      for n in 0..<batch.shape[0] {
-        result.append(Losses.binaryCrossEntropyWithLogits(scores.slice(n..<n + 1), batch.slice(n..<n + 1),
-                                                          reduction: .sum).value)
-      }
+      result += Losses.bernoulliLogLikelihood(logits: logits(batch, training: false), targets: batch).map { -$0 }
     }
     return result
   }

@@ -157,7 +157,7 @@ public final class VariationalAutoencoder: Trainable {
         z = code
       }
       let logits = decoder.forward(z, training: false)
-      reconstruction -= Self.bernoulliLogLikelihood(logits: logits, targets: x.reshaped([x.shape[0], 784]))
+      reconstruction -= Losses.bernoulliLogLikelihood(logits: logits, targets: x.reshaped([x.shape[0], 784]))
         .reduce(0, +)
     }
     let n = Double(images.shape[0])
@@ -191,7 +191,7 @@ public final class VariationalAutoencoder: Trainable {
       let (z, epsilon) = Reparameterization.sample(mean: repeatRows(mean, k), logVariance: repeatRows(logVariance!, k),
                                                    rng: &rng)
       let logits = decodeLogits(z)
-      let logLikelihood = Self.bernoulliLogLikelihood(logits: logits, targets: repeatRows(x.reshaped([n, 784]), k))
+      let logLikelihood = Losses.bernoulliLogLikelihood(logits: logits, targets: repeatRows(x.reshaped([n, 784]), k))
       let logVarianceRows = repeatRows(logVariance!, k)
       for i in 0..<n {
         var logWeights = [Double](repeating: 0, count: k)
@@ -257,25 +257,6 @@ public final class VariationalAutoencoder: Trainable {
     precondition(statistics.rank == 2 && statistics.shape[1] == 2 * latent,
                  "VariationalAutoencoder: expected \(2 * latent) columns (μ, logσ²), got shape \(statistics.shape)")
     return (statistics.columns(0..<latent), statistics.columns(latent..<(2 * latent)))
-  }
-
-  // MARK: The likelihood
-
-  /// log p(x | logits) of each row under independent Bernoullis, in nats:
-  /// Σ_j [y_j·log σ(l_j) + (1 − y_j)·log(1 − σ(l_j))] = −Σ_j [max(l,0) − l·y + log(1 + e^(−|l|))].
-  /// With gray targets y ∈ [0, 1] this is the (negative) cross-entropy most tutorials use.
-  /// Shapes: logits and targets [N, M] (or any shapes with N rows and the same count) → N values.
-  public static func bernoulliLogLikelihood(logits: Tensor, targets: Tensor) -> [Double] {
-    let n = logits.shape[0], width = logits.count / Swift.max(n, 1)
-    precondition(targets.count == logits.count, "bernoulliLogLikelihood: logits \(logits.shape) vs targets \(targets.shape)")
-    return (0..<n).map { i in
-      var total = 0.0
-      for j in (i * width)..<((i + 1) * width) {
-        let l = Double(logits.data[j]), y = Double(targets.data[j])
-        total -= Swift.max(l, 0) - l * y + log1p(exp(-abs(l)))
-      }
-      return total
-    }
   }
 }
 

@@ -152,6 +152,23 @@ public enum Losses {
     }
   }
 
+  /// log p(x | logits) of each row under independent Bernoullis, in nats:
+  /// Σ_j [y_j·log σ(l_j) + (1 − y_j)·log(1 − σ(l_j))] = −Σ_j [max(l,0) − l·y + log(1 + e^(−|l|))].
+  /// With gray targets y ∈ [0, 1] this is the (negative) cross-entropy most tutorials use.
+  /// Shapes: logits and targets [N, M] (or any shapes with N rows and the same count) → N values.
+  public static func bernoulliLogLikelihood(logits: Tensor, targets: Tensor) -> [Double] {
+    let n = logits.shape[0], width = logits.count / Swift.max(n, 1)
+    precondition(targets.count == logits.count, "Losses.bernoulliLogLikelihood: logits \(logits.shape) vs targets \(targets.shape)")
+    return (0..<n).map { i in
+      var total = 0.0
+      for j in (i * width)..<((i + 1) * width) {
+        let l = Double(logits.data[j]), y = Double(targets.data[j])
+        total -= Swift.max(l, 0) - l * y + log1p(exp(-abs(l)))
+      }
+      return total
+    }
+  }
+
   /// Cross-entropy of integer labels under a softmax over each row of logits.
   ///
   ///     log Zₙ = m + log Σ_k e^(l[n,k] − m),  m = max_k l[n,k]     (log-sum-exp, no overflow)

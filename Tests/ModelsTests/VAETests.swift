@@ -90,7 +90,7 @@ import TestSupport
       let logP = -log1p(exp(-l)), logNotP = -l - log1p(exp(-l))    // log σ(l), log(1 − σ(l))
       expected += y * logP + (1 - y) * logNotP
     }
-    let got = VariationalAutoencoder.bernoulliLogLikelihood(
+    let got = Losses.bernoulliLogLikelihood(
       logits: Tensor(shape: [1, 6], data: logits), targets: Tensor(shape: [1, 6], data: targets))
     #expect(got.count == 1)
     #expect(abs(got[0] - expected) <= 1e-12 * abs(expected) + 1e-12, "\(got[0]) vs \(expected)")
@@ -159,7 +159,7 @@ import TestSupport
     let plain = autoencoder.evaluate(x, rng: &unused)
     #expect(unused == before, "the autoencoder's evaluation draws nothing")
     let codes = autoencoder.encode(x).mean
-    let expected = -VariationalAutoencoder.bernoulliLogLikelihood(
+    let expected = -Losses.bernoulliLogLikelihood(
       logits: autoencoder.decodeLogits(codes), targets: x.reshaped([6, 784])).reduce(0, +) / 6
     #expect(plain.kl == 0 && plain.total == plain.reconstruction)
     #expect(abs(plain.reconstruction - expected) <= 1e-9 * expected, "\(plain.reconstruction) vs \(expected)")
