@@ -60,17 +60,9 @@ struct CapstoneData {
 /// [−1, 1] → [0, 1], clamped (the GAN's tanh and the diffusion model's range).
 func toUnit(_ images: Tensor) -> Tensor { images.map { min(max(($0 + 1) / 2, 0), 1) } }
 
-/// Runs `make` over chunks of at most `chunk` images and stacks the results.
+/// Runs `make` over chunks of at most `chunk` images, in order, and stacks the results.
 func inChunks(_ count: Int, _ chunk: Int, _ make: (Int) -> Tensor) -> Tensor {
-  var values: [Float] = []
-  values.reserveCapacity(count * 784)
-  var done = 0
-  while done < count {
-    let n = min(chunk, count - done)
-    values += make(n).data
-    done += n
-  }
-  return Tensor(shape: [count, 1, 28, 28], data: values)
+  Tensor.concatenatingRows(stride(from: 0, to: count, by: chunk).map { make(min(chunk, count - $0)) })
 }
 
 /// Loads `name` from the cache when its settings match, else trains it and caches it.
