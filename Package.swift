@@ -105,7 +105,7 @@ let package = Package(
     module("ArithmeticCoding", ["Core"]),
     module("Autoregressive", ["Core", "MatMul", "NN", "ArithmeticCoding"]),
     module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising", "Reparameterization"]),
-    module("Lab", ["Core", "NN", argumentParser]),
+    module("Lab", ["Core", "NN", "ImageIO", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
                                            "Reparameterization", "GANLoss", "DiffusionNoising", "ArithmeticCoding", "Autoregressive", "Models"], swiftSettings: fast),

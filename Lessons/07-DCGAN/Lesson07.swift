@@ -39,37 +39,27 @@ struct Lesson07: ParsableCommand {
   mutating func run() throws {
     try options.rejectEpochs(lesson: Self.lessonName)
     options.apply()
-    let started = Timing.now()
-    let startDate = Date()
-
-    var resume: Checkpoint?
-    if let path = options.resume {
-      let checkpoint = try Checkpoint.read(path: path, lesson: Self.lessonName)
-      try adopt(checkpoint)
-      resume = checkpoint
-    }
-    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps)
-    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
-    let every = try Checkpoint.setting(options.every, "every", from: resume, default: Self.defaultEvery)
-    let learningRate = options.lr ?? Self.defaultLearningRate
-    let seed = options.seed
-    if let resume {
-      try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size")
-      if steps < resume.step {
-        throw ValidationError("--steps \(steps) is less than the \(resume.step) steps the checkpoint has done")
-      }
-    }
+    var settings = try RunSettings(lesson: Self.lessonName, options: options)
+    try settings.seed(&options.seed)
+    try settings.declare(&objective, flag: "--objective")
+    try settings.declare(&labelSmoothing, flag: "--label-smoothing", label: "label smoothing",
+                         shown: { $0 ? "real target 0.9" : "off" })
+    let steps = try settings.steps(options, default: Self.defaultSteps)
+    let batchSize = try settings.batchSize(options, default: Self.defaultBatchSize)
+    let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate, label: "lr (Adam, β₁ 0.5)")
+    let every = try settings.every(options, default: Self.defaultEvery)
+    settings.show("num-samples", String(options.numSamples))
+    let (seed, sampleCount) = (options.seed, options.numSamples)
 
     Console.section("1. Data: Fashion-MNIST, scaled to [−1, 1] (the range of the generator's tanh)")
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
     let images = data.train.images.map { 2 * $0 - 1 }
-    let count = images.shape[0]
-    guard count >= batchSize else {
-      throw ValidationError("--batch-size \(batchSize) is larger than the \(count) training images")
+    guard images.shape[0] >= batchSize else {
+      throw ValidationError("--batch-size \(batchSize) is larger than the \(images.shape[0]) training images")
     }
-    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
-    let metrics = try MetricsLog(run: run, start: startDate)
+    let run = try TrainingRun(settings, title: "Lesson 07 — DCGAN on Fashion-MNIST", options: options,
+                              dataset: data.description)
 
     Console.section("2. The two networks")
     var initRNG = RNG(seed: seed, stream: 1)
@@ -82,201 +72,128 @@ struct Lesson07: ParsableCommand {
     print("               \(Format.count(gan.discriminator.parameterCount)) parameters")
     print("init N(0, 0.02²); Adam lr \(learningRate), β₁ 0.5; batch \(batchSize); generator loss \(objective.rawValue)"
           + (labelSmoothing ? "; real target 0.9 (label smoothing)" : "") + "; twins: \(options.impl.rawValue)")
-
     var codeRNG = RNG(seed: seed, stream: 2)
     let fixedCodes = Tensor.normal([64, DCGAN.latentSize], using: &codeRNG)
-    var noise = RNG(seed: seed, stream: 3)
-    var history = History()
-    var startStep = 0
-    if let resume {
-      try resume.restore(gan.generator, as: "generator")
-      try resume.restore(gan.discriminator, as: "discriminator")
-      try resume.restore(gan.generatorOptimizer, as: "generator")
-      try resume.restore(gan.discriminatorOptimizer, as: "discriminator")
-      noise = try resume.rng("noise")
-      startStep = resume.step
-      try history.carryOver(from: resume, into: metrics, run: run)
-      print("resuming from \(options.resume!) after step \(startStep) of \(steps)")
-    }
+    let noise = RandomStream(seed: seed, stream: 3)
+    run.keep(gan.generator, as: "generator")
+    run.keep(gan.discriminator, as: "discriminator")
+    run.keep(gan.generatorOptimizer, as: "generator")
+    run.keep(gan.discriminatorOptimizer, as: "discriminator")
+    run.keep(noise, as: "noise")
+    try run.restore()
 
     Console.section("3. Training: D on a real and a fake batch, then G through D")
-    var report = RunReport(run: run, title: "Lesson 07 — DCGAN on Fashion-MNIST", seed: seed, started: startDate)
-    report.dataset = data.description
-    /// Both networks, both Adam states and the noise generator: all a resumed run needs.
-    func writeCheckpoint(step: Int, epoch: Int) throws {
-      var checkpoint = Checkpoint(lesson: Self.lessonName, seed: seed, step: step, epoch: epoch)
-      checkpoint.settings = ["steps": String(steps), "batch_size": String(batchSize), "every": String(every),
-                             "objective": objective.rawValue, "label_smoothing": String(labelSmoothing),
-                             "seed": String(seed)]
-      checkpoint.add(gan.generator, as: "generator")
-      checkpoint.add(gan.discriminator, as: "discriminator")
-      checkpoint.add(gan.generatorOptimizer, as: "generator")
-      checkpoint.add(gan.discriminatorOptimizer, as: "discriminator")
-      checkpoint.add(noise, as: "noise")
-      try checkpoint.write(to: run.file(RunFolder.checkpointFile))
+    var history = History(try run.carryOverMetrics())
+    let frames = Snapshots(run.folder) { String(format: "dcgan-step-%05d.png", $0) }
+    try frames.carryOver(from: run.resumed)
+    var batches = StepBatches(itemCount: images.shape[0], batchSize: batchSize, seed: seed)
+    var loop = run.loop(label: "DCGAN", total: steps)
+    loop.every(every, name: "record") { step, window in
+      let mean = History.Point(step: step, window: window)
+      history.points.append(mean)
+      try run.metrics.log(step: step, epoch: batches.epoch(step: step) + 1,
+                          ["d_loss": mean.discriminatorLoss, "g_loss": mean.generatorLoss,
+                           "d_real": mean.realScore, "d_fake": mean.fakeScore])
+      try frames.add(Image(grid: gan.generate(fixedCodes), columns: 8, range: .minusOneToOne, scale: 2), at: step)
     }
-    let stepsPerEpoch = count / batchSize
-    let progress = Progress(total: steps - startStep, label: "DCGAN")
-    var window = Window()
-    var stepTimes: [Double] = []
-    var batches: Batches?
-    for step in (startStep + 1)...max(startStep + 1, steps) where step <= steps {
-      let epoch = (step - 1) / stepsPerEpoch
-      if batches?.epoch != epoch {
-        batches = Batches(itemCount: count, batchSize: batchSize, seed: seed, epoch: epoch, dropLast: true)
-      }
-      let real = images.gather(batches![(step - 1) % stepsPerEpoch])
-      let t0 = Timing.now()
-      let result = gan.step(real: real, noise: &noise)
-      stepTimes.append(Timing.now() - t0)
-      try TrainingGuard.check(step: step, losses: [("the discriminator loss", result.discriminatorLoss),
-                                                   ("the generator loss", result.generatorLoss)],
-                              parameters: prefixedParameters([("generator", gan.generator),
-                                                              ("discriminator", gan.discriminator)]))
-      window.add(result)
-      progress.update(step - startStep, ["D": Float(result.discriminatorLoss), "G": Float(result.generatorLoss),
-                                         "D(x)": Float(result.realScore), "D(G(z))": Float(result.fakeScore)])
-      if step % every == 0 || step == steps {
-        let mean = window.mean()
-        window = Window()
-        history.points.append((step, mean))
-        try metrics.log(step: step, epoch: epoch + 1,
-                        ["d_loss": mean.discriminatorLoss, "g_loss": mean.generatorLoss,
-                         "d_real": mean.realScore, "d_fake": mean.fakeScore])
-        let frame = Image(grid: gan.generate(fixedCodes), columns: 8, range: .minusOneToOne, scale: 2)
-        history.frames.append(frame)
-        try PNG.write(frame, to: run.file(String(format: "dcgan-step-%05d.png", step)))
-        try writeCheckpoint(step: step, epoch: epoch)
-      }
-      try report.stopIfInterrupted(step: step, steps: steps, started: started, progress: progress,
-                                   checkpointWritten: step % every == 0 || step == steps,
-                                   checkpoint: run.file(RunFolder.checkpointFile)) {
-        try writeCheckpoint(step: step, epoch: epoch)
-      }
+    try run.train(&loop, checkpointEvery: every, epoch: { batches.epoch(step: $0) }) { step in
+      let result = gan.step(real: images.gather(batches.indices(step: step)), noise: &noise.rng)
+      return [("D loss", result.discriminatorLoss), ("G loss", result.generatorLoss),
+              ("D(x)", result.realScore), ("D(G(z))", result.fakeScore)]
     }
-    progress.finish()
-    report.settings = [("seed", String(seed)), ("steps", String(steps)), ("batch-size", String(batchSize)),
-                       ("lr (Adam, β₁ 0.5)", String(learningRate)), ("every", "\(every) steps"),
-                       ("objective", objective.rawValue), ("label smoothing", labelSmoothing ? "0.9" : "off"),
-                       ("impl", options.impl.rawValue), ("threads", String(Parallel.threadCount)),
-                       ("num-samples", String(options.numSamples))]
-    if let path = options.resume { report.settings.append(("resumed from", path)) }
-    if !stepTimes.isEmpty {
-      stepTimes.sort()
-      let median = stepTimes[stepTimes.count / 2]
-      print("training step: \(Format.duration(median)) median (batch \(batchSize), D real + fake, then G; "
-            + "\(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s"))")
-      report.metrics.append(("training step (median)", Format.duration(median)))
-    }
-    if let last = history.points.last?.values {
+    if let last = history.points.last {
       print("last \(every) steps: D loss \(fixed(last.discriminatorLoss)), G loss \(fixed(last.generatorLoss)), "
             + "D(x) \(fixed(last.realScore)), D(G(z)) \(fixed(last.fakeScore))")
-      report.metrics += [("D loss (mean of the last \(every) steps)", fixed(last.discriminatorLoss)),
-                         ("G loss", fixed(last.generatorLoss)), ("D(x) on real images", fixed(last.realScore)),
-                         ("D(G(z)) on generated images", fixed(last.fakeScore))]
+      run.report.metrics += [("D loss (mean of the last \(every) steps)", fixed(last.discriminatorLoss)),
+                             ("G loss", fixed(last.generatorLoss)), ("D(x) on real images", fixed(last.realScore)),
+                             ("D(G(z)) on generated images", fixed(last.fakeScore))]
     }
 
     Console.section("4. What the generator draws")
-    try PNG.writeGrid(gan.generate(fixedCodes), columns: 8, range: .minusOneToOne, scale: 2, to: run.file("samples.png"))
+    let file = run.folder.file
+    try PNG.writeGrid(gan.generate(fixedCodes), columns: 8, range: .minusOneToOne, scale: 2, to: file("samples.png"))
     var pictureRNG = RNG(seed: seed, stream: 4)
     try PNG.writeGrid(interpolations(gan, rows: 8, columns: 10, rng: &pictureRNG), columns: 10, range: .minusOneToOne,
-                      scale: 2, to: run.file("interpolation.png"))
-    let samples = generateSamples(gan, count: options.numSamples, rng: &pictureRNG)
-    try run.writeSamples(samples, model: "DCGAN generator (eval mode), images mapped from [−1, 1] to [0, 1]", seed: seed)
-    var delays = [Int](repeating: 25, count: history.frames.count)
-    if !delays.isEmpty { delays[delays.count - 1] = 300 }
-    if !history.frames.isEmpty { try GIF.write(frames: history.frames, delays: delays, to: run.file("training.gif")) }
-    try history.writeCurves(losses: run.file("losses.svg"), scores: run.file("scores.svg"))
+                      scale: 2, to: file("interpolation.png"))
+    try run.writeSamples(generateSamples(gan, count: sampleCount, rng: &pictureRNG),
+                         model: "DCGAN generator (eval mode), images mapped from [−1, 1] to [0, 1]")
+    let animated = try frames.writeAnimation("training.gif", delay: 25)
+    try history.writeCurves(losses: file("losses.svg"), scores: file("scores.svg"))
     print("wrote samples.png (the 64 fixed codes after training), training.gif (the same codes every \(every) steps),")
     print("interpolation.png (straight lines between two random codes, a row each), losses.svg, scores.svg,")
-    print("and \(RunFolder.samplesFile) (\(Format.count(options.numSamples)) samples in [0, 1])")
+    print("and \(RunFolder.samplesFile) (\(Format.count(sampleCount)) samples in [0, 1])")
 
     // Last, because it runs BatchNorm in training mode (which moves its running statistics).
     Console.section("5. Where the time of a step goes (one batch of \(batchSize), layer by layer)")
-    let profileCodes = Tensor.normal([batchSize, DCGAN.latentSize], using: &pictureRNG)
-    let generatorRows = LayerProfile.measure(gan.generator, input: profileCodes)
-    let discriminatorRows = LayerProfile.measure(gan.discriminator, input: images.slice(0..<batchSize))
-    print("generator (once per step, forward + backward):")
-    print(LayerProfile.table(generatorRows))
-    print("discriminator (three times per step: real, fake, and the generator's pass):")
-    print(LayerProfile.table(discriminatorRows))
-    let heavy = (generatorRows + discriminatorRows).max { $0.forward + $0.backward < $1.forward + $1.backward }!
-    print("the 64↔128-channel layers (ConvT 128→64 in G, Conv 64→128 in D) carry most of the work; "
-          + "heaviest: \(heavy.layer)")
-    let labelled = generatorRows.map { ("G", $0) } + discriminatorRows.map { ("D", $0) }
-    for (network, row) in labelled where row.forward + row.backward > 0.05 * (heavy.forward + heavy.backward) {
-      report.metrics.append(("time, \(network) layer \(row.layer) (forward / backward)",
-                             "\(Format.duration(row.forward)) / \(Format.duration(row.backward))"))
+    run.report.metrics += profile(gan, codes: Tensor.normal([batchSize, DCGAN.latentSize], using: &pictureRNG),
+                                  images: images.slice(0..<batchSize))
+
+    run.report.addFigure("samples.png", caption: "64 samples from the fixed codes after \(steps) steps.")
+    if animated {
+      run.report.addFigure("training.gif", caption: "Training: the same 64 codes decoded every \(every) steps.")
     }
-
-    report.addFigure("samples.png", caption: "64 samples from the fixed codes after \(steps) steps.")
-    report.addFigure("training.gif", caption: "Training: the same 64 codes decoded every \(every) steps.")
-    report.addFigure("interpolation.png", caption: "Each row decodes the straight line between two random codes z₁ → z₂.")
-    report.addFigure("losses.svg", caption: "Discriminator and generator losses (means over \(every)-step windows).")
-    report.addFigure("scores.svg", caption: "D(x) on real and D(G(z)) on generated batches: the game in balance sits "
-                     + "between the two extremes; D(x) → 1 with D(G(z)) → 0 means D is winning.")
-    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
-    try run.keepCheckpoint(resumedFrom: options.resume)
-    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (both networks, both Adam states, the noise generator)")
-    report.addLink(RunFolder.samplesFile, text: "\(Format.count(options.numSamples)) samples (safetensors, tensor 'samples', "
-                   + "N×1×28×28 in [0, 1])")
-    metrics.close()
-    try report.finish(started: started)
-  }
-
-  /// Settings that shape the run come from the checkpoint unless a flag is given;
-  /// a flag that contradicts it is an error.
-  mutating func adopt(_ checkpoint: Checkpoint) throws {
-    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
-    try checkpoint.adopt("objective", flag: "--objective", into: &objective)
-    try checkpoint.adopt("label_smoothing", flag: "--label-smoothing", into: &labelSmoothing)
+    run.report.addFigure("interpolation.png", caption: "Each row decodes the straight line between two random codes z₁ → z₂.")
+    run.report.addFigure("losses.svg", caption: "Discriminator and generator losses (means over \(every)-step windows).")
+    run.report.addFigure("scores.svg", caption: "D(x) on real and D(G(z)) on generated batches: the game in balance sits "
+                         + "between the two extremes; D(x) → 1 with D(G(z)) → 0 means D is winning.")
+    try run.finish()
   }
 }
 
 func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
 
-/// Running means of the step results over a window of steps.
-struct Window {
-  var sum = DCGAN.StepResult(discriminatorLoss: 0, generatorLoss: 0, realScore: 0, fakeScore: 0)
-  var count = 0
-  mutating func add(_ r: DCGAN.StepResult) {
-    sum.discriminatorLoss += r.discriminatorLoss; sum.generatorLoss += r.generatorLoss
-    sum.realScore += r.realScore; sum.fakeScore += r.fakeScore
-    count += 1
-  }
-  func mean() -> DCGAN.StepResult {
-    let n = Double(max(count, 1))
-    return DCGAN.StepResult(discriminatorLoss: sum.discriminatorLoss / n, generatorLoss: sum.generatorLoss / n,
-                            realScore: sum.realScore / n, fakeScore: sum.fakeScore / n)
-  }
-}
-
-/// The curves and animation frames, carried over from an earlier run on resume.
+/// The curves of the game: the step results averaged over each window of `--every` steps.
 struct History {
-  var points: [(step: Int, values: DCGAN.StepResult)] = []
-  var frames: [Image] = []
+  struct Point {
+    var step: Int
+    var discriminatorLoss, generatorLoss, realScore, fakeScore: Double
 
-  mutating func carryOver(from checkpoint: Checkpoint, into metrics: MetricsLog, run: RunFolder) throws {
-    for entry in try metrics.carryOver(from: checkpoint) {
+    init(step: Int, window: TrainingLoop.Window) {
+      self.step = step
+      (discriminatorLoss, generatorLoss) = (window.mean("D loss"), window.mean("G loss"))
+      (realScore, fakeScore) = (window.mean("D(x)"), window.mean("D(G(z))"))
+    }
+
+    /// A line of an earlier run's metrics.jsonl.
+    init?(_ entry: MetricsLog.Entry) {
       guard let d = entry.values["d_loss"], let g = entry.values["g_loss"], let real = entry.values["d_real"],
-            let fake = entry.values["d_fake"] else { continue }
-      points.append((entry.step, DCGAN.StepResult(discriminatorLoss: d, generatorLoss: g, realScore: real, fakeScore: fake)))
-      if let copy = try run.carryOver(String(format: "dcgan-step-%05d.png", entry.step), from: checkpoint) {
-        frames.append(try PNG.read(file: copy))
-      }
+            let fake = entry.values["d_fake"] else { return nil }
+      (step, discriminatorLoss, generatorLoss, realScore, fakeScore) = (entry.step, d, g, real, fake)
     }
   }
+
+  var points: [Point] = []
+
+  init(_ entries: [MetricsLog.Entry]) { points = entries.compactMap(Point.init) }
 
   func writeCurves(losses: String, scores: String) throws {
     let steps = points.map { Double($0.step) }
     var lossPlot = LinePlot(title: "The game: losses", xLabel: "step", yLabel: "nats")
-    lossPlot.add("discriminator  −[log D(x) + log(1 − D(G(z)))]", x: steps, y: points.map(\.values.discriminatorLoss))
-    lossPlot.add("generator", x: steps, y: points.map(\.values.generatorLoss))
+    lossPlot.add("discriminator  −[log D(x) + log(1 − D(G(z)))]", x: steps, y: points.map(\.discriminatorLoss))
+    lossPlot.add("generator", x: steps, y: points.map(\.generatorLoss))
     try lossPlot.write(to: losses)
     var scorePlot = LinePlot(title: "The discriminator's verdicts", xLabel: "step", yLabel: "mean D(·)")
-    scorePlot.add("D(x), real images", x: steps, y: points.map(\.values.realScore))
-    scorePlot.add("D(G(z)), generated images", x: steps, y: points.map(\.values.fakeScore))
+    scorePlot.add("D(x), real images", x: steps, y: points.map(\.realScore))
+    scorePlot.add("D(G(z)), generated images", x: steps, y: points.map(\.fakeScore))
     try scorePlot.write(to: scores)
+  }
+}
+
+/// Section 5: each layer's forward and backward time on one batch, printed; the heavy ones as report rows.
+func profile(_ gan: DCGAN, codes: Tensor, images: Tensor) -> [(key: String, value: String)] {
+  let generatorRows = LayerProfile.measure(gan.generator, input: codes)
+  let discriminatorRows = LayerProfile.measure(gan.discriminator, input: images)
+  print("generator (once per step, forward + backward):")
+  print(LayerProfile.table(generatorRows))
+  print("discriminator (three times per step: real, fake, and the generator's pass):")
+  print(LayerProfile.table(discriminatorRows))
+  let heavy = (generatorRows + discriminatorRows).max { $0.forward + $0.backward < $1.forward + $1.backward }!
+  print("the 64↔128-channel layers (ConvT 128→64 in G, Conv 64→128 in D) carry most of the work; "
+        + "heaviest: \(heavy.layer)")
+  let labelled = generatorRows.map { ("G", $0) } + discriminatorRows.map { ("D", $0) }
+  return labelled.filter { $0.1.forward + $0.1.backward > 0.05 * (heavy.forward + heavy.backward) }.map { network, row in
+    ("time, \(network) layer \(row.layer) (forward / backward)",
+     "\(Format.duration(row.forward)) / \(Format.duration(row.backward))")
   }
 }
 

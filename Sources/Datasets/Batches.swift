@@ -72,3 +72,49 @@ extension Batches {
     return (items.gather(indices), indices.map { labels[$0] })
   }
 }
+
+/// The batches of a run that counts steps over a shuffled training set: step s (from 1)
+/// takes batch (s − 1) mod P of epoch ⌊(s − 1) / P⌋, P batches an epoch. A step's batch
+/// depends only on (seed, s), so a run resumed at any step sees the batches it would have seen.
+///
+///     var batches = StepBatches(itemCount: 60_000, batchSize: 64, seed: seed)
+///     let x = images.gather(batches.indices(step: step))
+public struct StepBatches: Sendable {
+  public let itemCount: Int
+  public let batchSize: Int
+  public let seed: UInt64
+  public let dropLast: Bool
+  /// P, the batches of an epoch.
+  public let perEpoch: Int
+  private var current: Batches?
+
+  /// `dropLast` (the default) leaves out an epoch's last, smaller batch.
+  public init(itemCount: Int, batchSize: Int, seed: UInt64, dropLast: Bool = true) {
+    precondition(itemCount >= batchSize || !dropLast,
+                 "StepBatches: batch \(batchSize) is larger than the \(itemCount) items")
+    self.itemCount = itemCount
+    self.batchSize = batchSize
+    self.seed = seed
+    self.dropLast = dropLast
+    perEpoch = Batches(itemCount: itemCount, batchSize: batchSize, seed: seed, dropLast: dropLast, shuffled: false).count
+  }
+
+  /// The epoch (from 0) that step `step` (from 1) falls in.
+  public func epoch(step: Int) -> Int { (step - 1) / perEpoch }
+
+  /// The item indices of step `step`'s batch (the epoch's order is drawn once and kept).
+  public mutating func indices(step: Int) -> [Int] {
+    let epoch = epoch(step: step)
+    if current?.epoch != epoch {
+      current = Batches(itemCount: itemCount, batchSize: batchSize, seed: seed, epoch: epoch, dropLast: dropLast)
+    }
+    return current![(step - 1) % perEpoch]
+  }
+
+  /// Seeds for a batch drawn fresh at every step (points of a 2-D toy set, windows of a text):
+  /// a SplitMix64 started from (seed, step) alone, so any step's batch can be made again
+  /// without replaying the steps before it — that is what makes resuming exact.
+  public static func seeds(seed: UInt64, step: Int) -> SplitMix64 {
+    SplitMix64(state: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(step))
+  }
+}

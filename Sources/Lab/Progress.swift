@@ -33,6 +33,11 @@ public final class Progress {
 
   /// Reports that `step` of `total` steps are done, with the latest metrics.
   public func update(_ step: Int, _ metrics: KeyValuePairs<String, Float> = [:]) {
+    update(step, values: metrics.map { ($0.key, $0.value) })
+  }
+
+  /// `update` with the metrics as an array of pairs.
+  public func update(_ step: Int, values metrics: [(name: String, value: Float)]) {
     let now = Date()
     let done = step >= total
     if interactive {
@@ -56,7 +61,7 @@ public final class Progress {
     if interactive { print("") }
   }
 
-  func line(_ step: Int, _ metrics: KeyValuePairs<String, Float>, _ now: Date, bar: Bool) -> String {
+  func line(_ step: Int, _ metrics: [(name: String, value: Float)], _ now: Date, bar: Bool) -> String {
     let elapsed = now.timeIntervalSince(start)
     let fraction = min(Double(step) / Double(total), 1)
     var parts: [String] = [label]

@@ -73,11 +73,11 @@ import Testing
 @Suite struct ProgressTests {
   @Test func plainLineHasStepMetricsRateAndETA() {
     let progress = Progress(total: 100, label: "training", interactive: false)
-    let line = progress.line(25, ["loss": 0.5], Date().addingTimeInterval(10), bar: false)
+    let line = progress.line(25, [("loss", 0.5)], Date().addingTimeInterval(10), bar: false)
     #expect(line.hasPrefix("training  25/100  loss 0.5000"))
     #expect(line.contains("step/s"))
     #expect(line.contains("ETA"))
-    let done = progress.line(100, [:], Date().addingTimeInterval(10), bar: true)
+    let done = progress.line(100, [], Date().addingTimeInterval(10), bar: true)
     #expect(done.contains("[████████████████████████]"))
     #expect(done.contains("in "))
   }

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Do the lessons still write what they wrote at an earlier commit? Builds that commit beside
+# this checkout (a git worktree in .build-base/, built once and kept), runs each lesson with the
+# default seed and short settings there and here, and compares every file the two runs left:
+# byte for byte — PNG, GIF, SVG, safetensors, texts — except
+#   - index.html (it shows the wall time) and plots of measured times (as scripts/determinism.sh);
+#   - metrics.jsonl, compared without its wall times (and lesson 11's measured *_seconds);
+#   - checkpoint.safetensors where the later code stores more settings in it on purpose: its
+#     tensors must still be byte-identical, and its metadata equal but for the keys listed in
+#     `allowed` below (each with the reason).
+#
+#   scripts/same-outputs.sh                        # every lesson against the default base
+#   scripts/same-outputs.sh lesson05-vae lesson08-diffusion2d
+#   BASE=<commit> scripts/same-outputs.sh          # another base
+#
+# The base's outputs are kept in .build-base/outputs/<commit>/, so a second check only runs
+# this checkout's lessons. Exit status 0 when every lesson matches.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+# The last commit before the lessons moved onto Lab's TrainingRun.
+base=${BASE:-d7959e1}
+base=$(git rev-parse --verify "$base^{commit}")
+subset=$root/Datasets/fashion-mnist-subset
+words=$root/Datasets/words/words.txt
+declare -A settings=(
+  [lesson01-images]="--data $subset --gemm-images 256"
+  [lesson02-convolution]="--data $subset"
+  [lesson03-im2col]="--data $subset"
+  [lesson04-transposedconvolution]="--data $subset"
+  [lesson05-vae]="--data $subset --epochs 1 --ae-epochs 1 --map-epochs 1 --num-samples 100 --iwae-images 100 --iwae-k 10"
+  [lesson06-gan2d]="--steps 300 --every 100"
+  [lesson07-dcgan]="--data $subset --steps 200 --every 50 --num-samples 100"
+  [lesson08-diffusion2d]="--steps 300 --every 100 --num-samples 300"
+  [lesson09-diffusionimages]="--data $subset --steps 30 --every 10 --timesteps 100 --ddim-steps 10 --channels 8 --num-samples 16"
+  [lesson10-compression]="--words $words --steps 300 --every 100 --context 32 --width 32 --layers 1 --batch-size 16"
+  [lesson11-capstone]="--data $subset --classifier-epochs 1 --vae-epochs 1 --dcgan-steps 20 --pixelcnn-steps 10 --pixelcnn-channels 8 --diffusion-steps 10 --diffusion-channels 8 --num-samples 100"
+)
+# Checkpoint metadata keys a lesson now writes (or no longer writes) on purpose, with why.
+declare -A allowed=(
+  # --lr and --every are declared settings of every training lesson: a resume refuses another --lr.
+  [lesson05-vae]="setting.lr setting.every"
+  [lesson07-dcgan]="setting.lr"
+  [lesson06-gan2d]="setting.every"
+  # The weight average's update count is state, not a setting: average.updates.
+  [lesson09-diffusionimages]="setting.average_updates average.updates"
+)
+# Files whose content is a measured time.
+timed='^(index\.html|comparison\.svg|.*time.*\.svg|.*speed.*\.svg|.*timing.*\.svg|.*benchmark.*\.svg)$'
+lessons=("$@")
+[[ ${#lessons[@]} -gt 0 ]] || lessons=(lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution
+  lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression
+  lesson11-capstone)
+
+# The base, built once: a worktree of the base commit with its own build folder.
+tree=$root/.build-base/tree
+if [[ ! -d $tree ]]; then
+  git worktree add --detach "$tree" "$base" > /dev/null
+elif [[ $(git -C "$tree" rev-parse HEAD) != "$base" ]]; then
+  git -C "$tree" checkout --detach -q "$base"
+fi
+echo "base $base: building (release) in $tree"
+(cd "$tree" && swift build -c release > "$root/.build-base/build.log" 2>&1) \
+  || { tail -20 "$root/.build-base/build.log"; echo "same-outputs: the base does not build"; exit 1; }
+echo "this checkout: building (release)"
+swift build -c release > /tmp/genlab-same-outputs-build.log 2>&1 \
+  || { tail -20 /tmp/genlab-same-outputs-build.log; echo "same-outputs: this checkout does not build"; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+for lesson in "${lessons[@]}"; do
+  [[ -n "${settings[$lesson]:-}" ]] || { echo "same-outputs: no settings for $lesson"; exit 2; }
+  kept=$root/.build-base/outputs/$base/$lesson
+  if [[ ! -d $kept ]]; then
+    rm -rf "$kept.tmp"
+    # shellcheck disable=SC2086
+    (cd "$work" && "$tree/.build/release/$lesson" ${settings[$lesson]} --out "$kept.tmp" > "$work/$lesson-base.log" 2>&1) \
+      || { tail -5 "$work/$lesson-base.log"; echo "same-outputs: $lesson failed at the base"; exit 1; }
+    mv "$kept.tmp" "$kept"
+  fi
+  # shellcheck disable=SC2086
+  (cd "$work" && "$root/.build/release/$lesson" ${settings[$lesson]} --out "$work/$lesson" > "$work/$lesson.log" 2>&1) \
+    || { tail -5 "$work/$lesson.log"; echo "same-outputs: $lesson failed"; failures=$((failures + 1)); continue; }
+  a=$(ls -d "$kept/$lesson"/*/) b=$(ls -d "$work/$lesson/$lesson"/*/)
+  compared=0 different=() notes=()
+  files=$( (cd "$a" && find . -type f; cd "$b" && find . -type f) | sed 's|^\./||' | sort -u)
+  for file in $files; do
+    name=$(basename "$file")
+    [[ "$name" =~ $timed ]] && continue
+    if [[ ! -f "$a/$file" || ! -f "$b/$file" ]]; then
+      different+=("$file (only in $([[ -f "$a/$file" ]] && echo base || echo this checkout))")
+      continue
+    fi
+    compared=$((compared + 1))
+    if [[ "$name" == metrics.jsonl ]]; then
+      strip() { sed -E 's/"wall_time":[^,}]*,?//; s/"[a-z0-9_]*_seconds":[^,}]*,?//g' "$1"; }
+      cmp -s <(strip "$a/$file") <(strip "$b/$file") || different+=("$file")
+    elif ! cmp -s "$a/$file" "$b/$file"; then
+      if [[ "$name" == *.safetensors ]]; then
+        verdict=$(python3 "$root/scripts/compare-safetensors.py" "$a/$file" "$b/$file" ${allowed[$lesson]:-}) \
+          && notes+=("$file: $verdict") || different+=("$file: $verdict")
+      else
+        different+=("$file")
+      fi
+    fi
+  done
+  if [[ ${#different[@]} -eq 0 ]]; then
+    echo "$lesson: $compared files the same as at the base"
+    for note in "${notes[@]}"; do echo "    $note"; done
+  else
+    failures=$((failures + 1))
+    echo "$lesson: DIFFERENT from the base: $(printf '%s; ' "${different[@]}")"
+  fi
+done
+[[ $failures == 0 ]]
