@@ -192,18 +192,14 @@ final class ReverseRecorder {
   }
 }
 
-/// The loss curve and the snapshot frames, carried over from an earlier run on resume.
+/// The loss curve, carried over from an earlier run on resume.
 struct History {
   var points: [(step: Int, train: Double, test: Double)] = []
-  var frames: [Image] = []
 
-  mutating func carryOver(from checkpoint: Checkpoint, into metrics: MetricsLog, run: RunFolder) throws {
-    for entry in try metrics.carryOver(from: checkpoint) {
+  init(_ entries: [MetricsLog.Entry]) {
+    for entry in entries {
       guard let train = entry.values["loss"], let test = entry.values["test_loss"] else { continue }
       points.append((entry.step, train, test))
-      if let copy = try run.carryOver(String(format: "snapshot-%05d.png", entry.step), from: checkpoint) {
-        frames.append(try PNG.read(file: copy))
-      }
     }
   }
 

@@ -78,43 +78,32 @@ struct Lesson10: ParsableCommand {
       throw ValidationError("\(Self.lessonName) reads a word list, not an image dataset: use --words FILE instead of --data")
     }
     options.apply()
-    let started = Timing.now()
-    let startDate = Date()
-
-    var resume: Checkpoint?
-    if let path = options.resume {
-      let checkpoint = try Checkpoint.read(path: path, lesson: Self.lessonName)
-      try adopt(checkpoint)
-      resume = checkpoint
-    }
-    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
-    let every = try Checkpoint.setting(options.every, "every", from: resume, default: Self.defaultEvery)
-    let learningRate = try Checkpoint.setting(options.lr, "lr", from: resume, default: Self.defaultLearningRate)
+    var settings = try RunSettings(lesson: Self.lessonName, options: options)
+    try settings.seed(&options.seed)
+    try settings.declare(&splitSeed, flag: "--split-seed", label: "split seed")
+    try settings.declare(&context, flag: "--context", label: "L (--context)")
+    try settings.declare(&width, flag: "--width", label: "D (--width)")
+    try settings.declare(&heads, flag: "--heads")
+    try settings.declare(&layers, flag: "--layers", label: "blocks (--layers)")
+    let batchSize = try settings.batchSize(options, default: Self.defaultBatchSize, unit: "windows")
+    let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate, label: "lr (Adam, linear decay)")
+    let every = try settings.every(options, default: Self.defaultEvery)
     let seed = options.seed
-    if let resume {
-      try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size")
-      try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr")
-    }
 
     // 1. Data ---------------------------------------------------------------------
     Console.section("1. Data: a word list, one word per line, split by seed \(splitSeed)")
     let list = try WordList.load(explicitPath: words)
     let split = list.split(seed: splitSeed)
     let data = try WordData(list: list, split: split, context: context)
-    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps(
+    let steps = try settings.steps(options, default: Self.defaultSteps(
       trainCharacters: data.train.count - 1, batchSize: batchSize, context: context))
-    // The learning rate's schedule is spread over all the steps: a different count is a different run.
-    try resume?.requireSetting("steps", equals: String(steps), flag: "--steps")
-    if let resume {
-      try resume.requireSetting("vocabulary", equals: data.vocabulary.description, flag: "--words")
-      try resume.requireSetting("train_characters", equals: String(data.train.count - 1), flag: "--words")
-    }
+    try settings.require("vocabulary", equals: data.vocabulary.description, flag: "--words")
+    try settings.require("train_characters", equals: String(data.train.count - 1), flag: "--words")
     print(list.description)
     print(data.summary)
-    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
-    let metrics = try MetricsLog(run: run, start: startDate)
-    var report = RunReport(run: run, title: "Lesson 10 — Prediction is compression", seed: seed, started: startDate)
-    report.dataset = "\(list.source), \(Format.count(list.count)) words; split seed \(splitSeed): " + data.splitLine
+    let run = try TrainingRun(settings, title: "Lesson 10 — Prediction is compression", options: options,
+                              dataset: "\(list.source), \(Format.count(list.count)) words; split seed \(splitSeed): "
+                                + data.splitLine)
 
     // 2. What the model has to beat ------------------------------------------------
     Console.section("2. Baselines: count models and general-purpose compressors on the held-out words")
@@ -123,37 +112,33 @@ struct Lesson10: ParsableCommand {
 
     // 3. Training -------------------------------------------------------------------
     Console.section("3. Training: predict every next character of windows that start at a word boundary")
-    let settings = Trainer.Settings(steps: steps, batchSize: batchSize, every: every, learningRate: learningRate,
-                                    seed: seed, splitSeed: splitSeed, context: context, width: width, heads: heads,
-                                    layers: layers, implementation: options.impl)
-    let trainer = Trainer(settings: settings, data: data, run: run, metrics: metrics, resume: resume)
+    let trainer = Trainer(data: data, seed: seed, batchSize: batchSize, learningRate: learningRate, steps: steps,
+                          configuration: .init(vocabulary: data.vocabulary.count, context: context, width: width,
+                                               heads: heads, layers: layers),
+                          implementation: options.impl, folder: run.folder)
     let model = trainer.model
     print("transformer: V = \(data.vocabulary.count) characters, L = \(context), D = \(width), \(heads) heads, "
           + "\(layers) blocks; \(Format.count(model.parameterCount)) parameters")
     print("Adam lr \(learningRate) falling linearly to 0; batch \(batchSize) windows × \(context) characters; "
           + "\(steps) steps; \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")")
-    try trainer.carryOver()
-    try trainer.train()
-    if let step = trainer.interruptedAfter {
-      report.settings = [("seed", String(seed)), ("steps", String(steps))]
-      try report.finishInterrupted(started: started, step: step, steps: steps, checkpoint: run.file(RunFolder.checkpointFile))
+    run.keep(model, as: "transformer")
+    run.keep(trainer.optimizer, as: "transformer")
+    try run.restore()
+    try trainer.carryOver(try run.carryOverMetrics(), from: run.resumed)
+    var loop = run.loop(label: "training", total: steps)
+    loop.beforeStep = trainer.scheduleLearningRate
+    loop.every(every, name: "record", atStart: true) { step, window in
+      try run.metrics.log(step: step, trainer.record(step: step, trainNats: window.mean("nats/char")))
     }
-    report.settings = [("seed", String(seed)), ("split seed", String(splitSeed)), ("steps", String(steps)),
-                       ("batch-size", "\(batchSize) windows"), ("lr (Adam, linear decay)", String(learningRate)),
-                       ("every", "\(every) steps"), ("model", "L = \(context), D = \(width), \(heads) heads, \(layers) blocks"),
-                       ("impl", options.impl.rawValue), ("threads", String(Parallel.threadCount))]
-    if let path = options.resume { report.settings.append(("resumed from", path)) }
-    if let median = trainer.medianStepTime {
-      print("training step: \(Format.duration(median)) median (forward + backward + Adam)")
-      report.metrics.append(("training step (median)", Format.duration(median)))
+    try run.train(&loop, checkpointEvery: every) { step in
+      [("nats/char", trainer.step(trainer.batch(step: step)))]
     }
-
     // 4. How well it predicts --------------------------------------------------------
     Console.section("4. Cross-entropy: nats and bits per character")
     let scores = Scores(model: model, data: data)
     scores.printTable()
-    report.metrics += scores.rows
-    report.addTable("Cross-entropy of the trained model", header: ["text", "characters", "nats/char", "bits/char"],
+    run.report.metrics += scores.rows
+    run.report.addTable("Cross-entropy of the trained model", header: ["text", "characters", "nats/char", "bits/char"],
                     rows: scores.tableRows,
                     note: "Every character predicted from up to L characters before it, in windows that start at a "
                       + "newline (the rule the compressor of section 6 follows). bits = nats / ln 2.")
@@ -162,67 +147,51 @@ struct Lesson10: ParsableCommand {
     Console.section("5. Sampling new words at several temperatures (from a newline, one character at a time)")
     let samples = WordSamples(model: model, data: data, split: split, seed: seed)
     samples.printAll()
-    try samples.write(to: run.file("samples.txt"))
-    report.addTable("Sampled words", header: ["temperature", "words (* new, † a real word it never saw)", "new", "held-out real words"],
+    try samples.write(to: run.folder.file("samples.txt"))
+    run.report.addTable("Sampled words", header: ["temperature", "words (* new, † a real word it never saw)", "new", "held-out real words"],
                     rows: samples.tableRows,
                     note: "Each word is drawn one character at a time from a newline until the next newline "
                       + "(KV-cache sampling). Unmarked words are in the training list: memorised.")
 
     // 6. The model as a compressor ---------------------------------------------------
     Console.section("6. The model as a compressor: arithmetic coding of the held-out words")
-    let compression = try ModelCompression(model: model, data: data, run: run)
+    let compression = try ModelCompression(model: model, data: data, run: run.folder)
     compression.printSummary(crossEntropyBits: scores.testBits)
-    report.metrics += compression.rows
+    run.report.metrics += compression.rows
     let comparison = baselines.comparison(model: compression, parameters: model.parameterCount)
     comparison.printTable()
-    report.addTable("Held-out words: bits per character", header: Comparison.header, rows: comparison.rows,
+    run.report.addTable("Held-out words: bits per character", header: Comparison.header, rows: comparison.rows,
                     note: Comparison.note)
-    report.addTable("The model against its data", header: ["", "size"], rows: sizeRows(model: model, data: data,
+    run.report.addTable("The model against its data", header: ["", "size"], rows: sizeRows(model: model, data: data,
                                                                                        baselines: baselines))
 
     // 7. Generation time: recompute vs cache -----------------------------------------
     Console.section("7. Generation time against length: the two sampling twins")
     let timing = GenerationTiming.measure(configuration: model.configuration, implementation: options.impl, seed: seed)
     timing.printTable()
-    report.addTable("Generation time (a model of the same size with L = \(GenerationTiming.longContext))",
+    run.report.addTable("Generation time (a model of the same size with L = \(GenerationTiming.longContext))",
                     header: ["characters", "recompute the prefix", "key/value cache", "ratio"], rows: timing.rows,
                     note: "Random weights: the time does not depend on their values. Both twins drew the same "
                       + "characters for the same seed: \(timing.sameTokens ? "yes" : "NO").")
 
     // 8. Pictures ----------------------------------------------------------------------
     Console.section("8. Pictures")
-    try trainer.writeCurve(to: run.file("loss.svg"), baselines: baselines, inBits: true)
-    try trainer.writeCurve(to: run.file("loss-nats.svg"), baselines: baselines, inBits: false)
-    try timing.writePlot(to: run.file("generation-time.svg"))
+    try trainer.writeCurve(to: run.folder.file("loss.svg"), baselines: baselines, inBits: true)
+    try trainer.writeCurve(to: run.folder.file("loss-nats.svg"), baselines: baselines, inBits: false)
+    try timing.writePlot(to: run.folder.file("generation-time.svg"))
     print("wrote loss.svg (bits), loss-nats.svg, generation-time.svg, samples.txt, training-samples.txt, test.txt, test.glac, test-decoded.txt")
-    report.addFigure("loss.svg", caption: "Bits per character while training: the training batches and the validation "
+    run.report.addFigure("loss.svg", caption: "Bits per character while training: the training batches and the validation "
                      + "words, with the unigram and bigram baselines and xz -9e given the training text.")
-    report.addFigure("loss-nats.svg", caption: "The same in nats per character (natural logarithms: what the "
+    run.report.addFigure("loss-nats.svg", caption: "The same in nats per character (natural logarithms: what the "
                      + "training loss computes; × 1/ln 2 = 1.443 gives bits).")
-    report.addFigure("generation-time.svg", caption: "Time to generate n characters: recomputing the whole prefix "
+    run.report.addFigure("generation-time.svg", caption: "Time to generate n characters: recomputing the whole prefix "
                      + "every step grows like n², keeping every layer's keys and values like n.")
-    report.addLink("samples.txt", text: "the sampled words of section 5, marked")
-    report.addLink(Trainer.samplesFile, text: "words sampled (τ = 1) at every evaluation during training")
-    report.addLink("test.txt", text: "the held-out words, as compressed")
-    report.addLink(ModelCompression.fileName, text: "the held-out words compressed by the model (header + arithmetic-coded stream)")
-    report.addLink("test-decoded.txt", text: "the file decoded again with the model: byte for byte test.txt")
-    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line (nats and bits per character)")
-    try run.keepCheckpoint(resumedFrom: options.resume)
-    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (the transformer and Adam's state); "
-                   + "the decoder needs these weights")
-    metrics.close()
-    try report.finish(started: started)
-  }
-
-  /// Settings that shape the model and data come from the checkpoint unless a flag is
-  /// given; a flag that contradicts it is an error.
-  mutating func adopt(_ checkpoint: Checkpoint) throws {
-    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
-    try checkpoint.adopt("split_seed", flag: "--split-seed", into: &splitSeed)
-    try checkpoint.adopt("context", flag: "--context", into: &context)
-    try checkpoint.adopt("width", flag: "--width", into: &width)
-    try checkpoint.adopt("heads", flag: "--heads", into: &heads)
-    try checkpoint.adopt("layers", flag: "--layers", into: &layers)
+    run.report.addLink("samples.txt", text: "the sampled words of section 5, marked")
+    run.report.addLink(Trainer.samplesFile, text: "words sampled (τ = 1) at every evaluation during training")
+    run.report.addLink("test.txt", text: "the held-out words, as compressed")
+    run.report.addLink(ModelCompression.fileName, text: "the held-out words compressed by the model (header + arithmetic-coded stream)")
+    run.report.addLink("test-decoded.txt", text: "the file decoded again with the model: byte for byte test.txt")
+    try run.finish()
   }
 }
 

@@ -77,6 +77,8 @@ public struct TrainingLoop {
     public var name: String
     /// Whether the hook runs after step `step` (the loop's own count, 1-based).
     public var isDue: (Int) -> Bool
+    /// Also before the first step of a fresh run (as step 0).
+    public var atStart: Bool
     /// Also after the last step of the loop.
     public var atEnd: Bool
     public var action: (Int, Window) throws -> Void
@@ -112,17 +114,19 @@ public struct TrainingLoop {
   }
 
   /// Adds a hook that runs after every step whose number is a multiple of one of `intervals`,
-  /// and after the last step unless `atEnd` is false.
-  public mutating func every(_ intervals: Int..., name: String, atEnd: Bool = true,
+  /// after the last step unless `atEnd` is false, and with `atStart` also before the first step
+  /// of a fresh run (step 0, an empty window: the untrained model's numbers).
+  public mutating func every(_ intervals: Int..., name: String, atStart: Bool = false, atEnd: Bool = true,
                              _ action: @escaping (Int, Window) throws -> Void) {
     precondition(intervals.allSatisfy { $0 >= 1 }, "TrainingLoop.every: intervals must be ≥ 1, got \(intervals)")
-    hooks.append(Hook(name: name, isDue: { step in intervals.contains { step % $0 == 0 } }, atEnd: atEnd, action: action))
+    hooks.append(Hook(name: name, isDue: { step in intervals.contains { step % $0 == 0 } }, atStart: atStart,
+                      atEnd: atEnd, action: action))
   }
 
   /// Adds a hook with its own rule for when it is due.
-  public mutating func when(_ isDue: @escaping (Int) -> Bool, name: String, atEnd: Bool = true,
+  public mutating func when(_ isDue: @escaping (Int) -> Bool, name: String, atStart: Bool = false, atEnd: Bool = true,
                             _ action: @escaping (Int, Window) throws -> Void) {
-    hooks.append(Hook(name: name, isDue: isDue, atEnd: atEnd, action: action))
+    hooks.append(Hook(name: name, isDue: isDue, atStart: atStart, atEnd: atEnd, action: action))
   }
 
   /// The hooks' windows that hold steps, as checkpoint metadata (`window.<hook>`).
@@ -152,6 +156,9 @@ public struct TrainingLoop {
   public mutating func run(_ step: (Int) throws -> Values,
                            afterInterrupt: (Int, [String: String]) throws -> Void = { _, _ in }) throws -> Summary {
     guard done < total else { return Summary(stepsRun: 0, medianStepSeconds: nil) }
+    if done == 0 {
+      for hook in hooks where hook.atStart { try hook.action(0, Window()) }
+    }
     let progress = Progress(total: total - done, label: label)
     defer { progress.finish() }
     var seconds: [Double] = []
