@@ -47,21 +47,9 @@ struct Setting {
   var discriminatorLearningRate: Float
 }
 
-/// Everything that shapes a run; stored in checkpoints so `--resume` continues the same run.
-struct TrainingSettings {
-  var dataset: Dataset
-  var contrast: Contrast
-  var latent: Int
-  var hidden: Int
-  var steps: Int
-  var batchSize: Int
-  var learningRate: Float
-  var every: Int
-  var seed: UInt64
-  var implementation: Implementation
-
+extension Setting {
   /// The working GAN and the one that shows mode collapse, in this order.
-  var settings: [Setting] {
+  static func pair(contrast: Contrast, learningRate: Float) -> [Setting] {
     let working = Setting(name: "working", title: "non-saturating, equal learning rates",
                           objective: .nonSaturating, generatorLearningRate: learningRate,
                           discriminatorLearningRate: learningRate)
@@ -77,18 +65,6 @@ struct TrainingSettings {
     }
     return [working, collapsing]
   }
-
-  var stored: [String: String] {
-    ["dataset": dataset.rawValue, "contrast": contrast.rawValue, "latent": String(latent), "hidden": String(hidden),
-     "batch_size": String(batchSize), "lr": String(learningRate), "seed": String(seed), "steps": String(steps)]
-  }
-
-  var table: [(key: String, value: String)] {
-    [("seed", String(seed)), ("dataset", dataset.title), ("contrast", contrast.rawValue),
-     ("latent (z dims)", String(latent)), ("hidden", String(hidden)), ("steps", String(steps)),
-     ("batch-size", String(batchSize)), ("lr (Adam, β1 0.5)", Format.number(learningRate)),
-     ("every", "\(every) steps"), ("impl", implementation.rawValue)]
-  }
 }
 
 /// A generator G: z ∈ R^latent → a point of the plane, and a discriminator D: a point
@@ -100,9 +76,12 @@ final class GAN {
   let generator: Sequential
   let discriminator: Sequential
   let latent: Int
+  /// Which twin of the GAN losses a step uses (the layers take it too).
+  let implementation: Implementation
 
   init(latent: Int, hidden: Int, implementation: Implementation, rng: inout RNG) {
     self.latent = latent
+    self.implementation = implementation
     let first = Linear(inputSize: latent, outputSize: hidden, implementation: implementation, rng: &rng)
     first.computesInputGradient = false   // z is noise: dL/dz is never used
     generator = Sequential(

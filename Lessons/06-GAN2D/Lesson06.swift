@@ -51,29 +51,22 @@ struct Lesson06: ParsableCommand {
     // to pay for its start-up: one thread is faster here unless --threads says otherwise.
     // (The numbers are the same for any thread count.)
     if options.threads == nil { Parallel.threadCount = 1 }
-    let started = Timing.now()
-    let startDate = Date()
-
-    // 0. Resuming? The checkpoint's settings win unless a flag says otherwise.
-    var resume: Checkpoint?
-    if let path = options.resume {
-      let checkpoint = try Checkpoint.read(path: path, lesson: Self.lessonName)
-      try adopt(checkpoint)
-      resume = checkpoint
-    }
-    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps)
-    // The learning rates fall to 0 at the last step, so the schedule depends on --steps: it cannot change on resume.
-    if let resume { try resume.requireSetting("steps", equals: String(steps), flag: "--steps") }
-    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
-    if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
-    let learningRate = try Checkpoint.setting(options.lr, "lr", from: resume, default: Self.defaultLearningRate)
-    if let resume { try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr") }
-    let every = options.every ?? Self.defaultEvery
+    var settings = try RunSettings(lesson: Self.lessonName, options: options)
+    try settings.seed(&options.seed)
+    try settings.declare(&dataset, flag: "--dataset", shown: { $0.title })
+    try settings.declare(&contrast, flag: "--contrast")
+    try settings.declare(&latent, flag: "--latent", label: "latent (z dims)")
+    try settings.declare(&hidden, flag: "--hidden")
+    let steps = try settings.steps(options, default: Self.defaultSteps)
+    let batchSize = try settings.batchSize(options, default: Self.defaultBatchSize)
+    let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate, label: "lr (Adam, β1 0.5)")
+    let every = try settings.every(options, default: Self.defaultEvery)
     let seed = options.seed
 
     Console.section("1. Data: \(dataset.title)")
-    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
-    let metrics = try MetricsLog(run: run, start: startDate)
+    let run = try TrainingRun(settings, title: "Lesson 06 — A GAN on 2-D data, and mode collapse", options: options,
+                              dataset: dataset.title)
+    let file = run.folder.file
     let modes = dataset.modes
     print("real points are drawn fresh every step: batch s comes from its own seed (seed, s), so resuming is exact")
     print("coverage: a generated point is high quality when it lies within 3σ = \(Format.number(3 * modes.std)) of its "
@@ -81,21 +74,13 @@ struct Lesson06: ParsableCommand {
     print("a mode is covered when at least 1/(4·\(modes.centres.count)) of the \(Format.count(Trainer.evaluationCount)) "
           + "generated points (a quarter of its fair share) lie within 6σ = \(Format.number(6 * modes.std)) of its centre")
 
-    let settings = TrainingSettings(dataset: dataset, contrast: contrast, latent: latent, hidden: hidden, steps: steps,
-                                    batchSize: batchSize, learningRate: learningRate, every: every, seed: seed,
-                                    implementation: options.impl)
-    var report = RunReport(run: run, title: "Lesson 06 — A GAN on 2-D data, and mode collapse", seed: seed,
-                           started: startDate)
-    report.dataset = dataset.title
-    report.settings = settings.table + [("threads", String(Parallel.threadCount))]
-    if let path = options.resume { report.settings.append(("resumed from", path)) }
-
     // 2. The losses, both twins -----------------------------------------------------
     Console.section("2. The GAN losses: the textbook twin vs the logits twin")
-    report.metrics += checkLossTwins(seed: seed)
+    run.report.metrics += checkLossTwins(seed: seed)
 
     // 3. Training ------------------------------------------------------------------
-    let lab = Trainer(settings: settings, run: run, metrics: metrics, resume: resume)
+    let lab = Trainer(dataset: dataset, setups: Setting.pair(contrast: contrast, learningRate: learningRate), seed: seed,
+                      latent: latent, hidden: hidden, batchSize: batchSize, steps: steps, implementation: options.impl)
     let sizes = lab.gans[0].parameterCount
     Console.section("3. Two GANs, trained in lockstep on the same real batches, from the same initial weights")
     print("G: z ∈ R^\(latent) → \(hidden) → \(hidden) → 2 (ReLU), \(Format.count(sizes.generator)) parameters;  "
@@ -105,20 +90,27 @@ struct Lesson06: ParsableCommand {
             + "D \(Format.number(setup.discriminatorLearningRate))")
     }
     print("\(steps) steps of batch \(batchSize); every \(Trainer.evaluationInterval) steps both are measured on "
-          + "fixed evaluation batches, every \(every) a snapshot and a checkpoint")
-    if let path = options.resume {
-      print("resuming from \(path) (step \(resume!.step))")
-      try lab.carryOver()
+          + "fixed evaluation batches, every \(every) a snapshot and a checkpoint; a step trains both GANs")
+    for (index, setup) in lab.setups.enumerated() {
+      run.keep(lab.gans[index].generator, as: "\(setup.name).generator")
+      run.keep(lab.gans[index].discriminator, as: "\(setup.name).discriminator")
+      run.keep(lab.generatorOptimizers[index], as: "\(setup.name).generator")
+      run.keep(lab.discriminatorOptimizers[index], as: "\(setup.name).discriminator")
+      run.keep(lab.noise[index], as: setup.name)
     }
-    try lab.train()
-    if let step = lab.interruptedAfter {
-      try report.finishInterrupted(started: started, step: step, steps: steps, checkpoint: run.file(RunFolder.checkpointFile))
+    try run.restore()
+    lab.carryOver(try run.carryOverMetrics())
+    let snapshots = lab.setups.map { setup in Snapshots(run.folder) { Trainer.snapshotName(setup.name, step: $0) } }
+    for series in snapshots { try series.carryOver(from: run.resumed) }
+    var loop = run.loop(label: "training both GANs", total: steps)
+    loop.beforeStep = lab.scheduleLearningRates
+    loop.every(Trainer.evaluationInterval, name: "record", atStart: true) { step, _ in
+      try run.metrics.log(step: step, lab.record(step: step))
     }
-    if !lab.stepTimes.isEmpty {
-      let median = lab.stepTimes.sorted()[lab.stepTimes.count / 2]
-      print("one training step (D step + G step, batch \(batchSize)): \(Format.duration(median)) (median)")
-      report.metrics.append(("training step, one GAN (median)", Format.duration(median)))
+    loop.every(every, name: "snapshot", atStart: true) { step, _ in
+      for (index, series) in snapshots.enumerated() { try series.add(lab.panel(index), at: step) }
     }
+    try run.train(&loop, checkpointEvery: every) { step in lab.step(step) }
 
     // 4. Coverage ------------------------------------------------------------------
     Console.section("4. Coverage after \(steps) steps (\(Format.count(Trainer.evaluationCount)) generated points each)")
@@ -131,18 +123,18 @@ struct Lesson06: ParsableCommand {
             + "D(G(z)) \(Format.number(Float(evaluation.probabilityFake)))")
       print("  points within 6σ of each mode (covered at ≥ \(coverage.needed)): "
             + coverage.landed.map(String.init).joined(separator: " "))
-      report.metrics.append(("\(setup.name): modes covered", "\(coverage.modesCovered) of \(modes.centres.count)"))
-      report.metrics.append(("\(setup.name): high-quality share", percent(coverage.highQualityShare)))
-      report.metrics.append(("\(setup.name): points within 6σ of each mode", coverage.landed.map(String.init).joined(separator: " ")))
+      run.report.metrics.append(("\(setup.name): modes covered", "\(coverage.modesCovered) of \(modes.centres.count)"))
+      run.report.metrics.append(("\(setup.name): high-quality share", percent(coverage.highQualityShare)))
+      run.report.metrics.append(("\(setup.name): points within 6σ of each mode", coverage.landed.map(String.init).joined(separator: " ")))
     }
 
     // 5. Pictures ------------------------------------------------------------------
     Console.section("5. Pictures")
-    let shown = try lab.writeStrip(to: run.file("snapshots.png"))
-    try lab.writeFinal(to: run.file("final.png"))
-    try lab.writeAnimation(to: run.file("training.gif"))
-    try lab.writeCurves(coverageTo: run.file("coverage.svg"), qualityTo: run.file("high-quality.svg"),
-                        lossesTo: run.file("losses.svg"), probabilitiesTo: run.file("d-outputs.svg"))
+    let shown = try lab.writeStrip(snapshots, to: file("snapshots.png"))
+    try lab.writeFinal(to: file("final.png"))
+    let animated = try lab.writeAnimation(snapshots, to: file("training.gif"))
+    try lab.writeCurves(coverageTo: file("coverage.svg"), qualityTo: file("high-quality.svg"),
+                        lossesTo: file("losses.svg"), probabilitiesTo: file("d-outputs.svg"))
     let steps0 = shown.map(String.init).joined(separator: ", ")
     print("wrote snapshots.png (top row working, bottom row \(lab.setups[1].name); steps \(steps0)),")
     print("final.png (both at the end, large), training.gif (both side by side, one frame every \(every) steps),")
@@ -150,33 +142,21 @@ struct Lesson06: ParsableCommand {
     let legend = "Background: D(x) in five bands: orange D < 0.2 (D says fake), peach 0.2–0.4, white 0.4–0.6 (D cannot tell), "
       + "pale blue 0.6–0.8, light blue > 0.8 (D says real). "
       + "Dark dots: real points; red dots: generated points G(z); green rings: the mode centres."
-    report.addFigure("snapshots.png", caption: "Top row: the working GAN (\(lab.setups[0].title)); bottom row: "
+    run.report.addFigure("snapshots.png", caption: "Top row: the working GAN (\(lab.setups[0].title)); bottom row: "
                      + "\(lab.setups[1].title). Columns: steps \(steps0). " + legend)
-    report.addFigure("final.png", caption: "After \(steps) steps: working (left) and \(lab.setups[1].name) (right). " + legend)
-    report.addFigure("training.gif", caption: "Training, one frame every \(every) steps: working (left), "
-                     + "\(lab.setups[1].name) (right).")
-    report.addFigure("coverage.svg", caption: "Modes covered over training (a mode is covered when at least a quarter "
+    run.report.addFigure("final.png", caption: "After \(steps) steps: working (left) and \(lab.setups[1].name) (right). " + legend)
+    if animated {
+      run.report.addFigure("training.gif", caption: "Training, one frame every \(every) steps: working (left), "
+                           + "\(lab.setups[1].name) (right).")
+    }
+    run.report.addFigure("coverage.svg", caption: "Modes covered over training (a mode is covered when at least a quarter "
                      + "of its fair share of the 2,500 generated points lies within 6σ of its centre).")
-    report.addFigure("high-quality.svg", caption: "Share of the 2,500 generated points within 3σ of some mode centre.")
-    report.addFigure("losses.svg", caption: "The discriminator's loss and the non-saturating generator loss −log D(G(z)), "
+    run.report.addFigure("high-quality.svg", caption: "Share of the 2,500 generated points within 3σ of some mode centre.")
+    run.report.addFigure("losses.svg", caption: "The discriminator's loss and the non-saturating generator loss −log D(G(z)), "
                      + "on the fixed evaluation batches, for both GANs.")
-    report.addFigure("d-outputs.svg", caption: "Mean D(x) on real points and mean D(G(z)) on generated points. At the "
+    run.report.addFigure("d-outputs.svg", caption: "Mean D(x) on real points and mean D(G(z)) on generated points. At the "
                      + "game's equilibrium both are ½.")
-    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per \(Trainer.evaluationInterval) steps")
-    try run.keepCheckpoint(resumedFrom: options.resume)
-    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (both GANs, four Adam states, noise generators; --resume it)")
-    metrics.close()
-    try report.finish(started: started)
-  }
-
-  /// Takes the run-shaping settings from the checkpoint unless a flag was given;
-  /// a flag that contradicts the checkpoint is an error.
-  mutating func adopt(_ checkpoint: Checkpoint) throws {
-    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
-    try checkpoint.adopt("dataset", flag: "--dataset", into: &dataset)
-    try checkpoint.adopt("contrast", flag: "--contrast", into: &contrast)
-    try checkpoint.adopt("latent", flag: "--latent", into: &latent)
-    try checkpoint.adopt("hidden", flag: "--hidden", into: &hidden)
+    try run.finish()
   }
 }
 

@@ -26,7 +26,7 @@ extension Trainer {
     let scale = Float(side) / Float(Palette.side)
     raster.fill(heatMap: gans[index].probabilityReal(raster.pixelCentres).map(Palette.band), colours: Palette.heatMap,
                 range: 0...1)
-    for centre in settings.dataset.modes.centres {
+    for centre in dataset.modes.centres {
       raster.plot(x: centre.x, y: centre.y, colour: Palette.modeMarks, radius: 6 * scale, ring: true)
     }
     raster.plot(points: evaluationReal.slice(0..<Palette.pointsDrawn), colour: Palette.realPoints, radius: scale)
@@ -36,29 +36,34 @@ extension Trainer {
     return raster.image
   }
 
-  /// Up to `columns` snapshots, evenly spaced and always with the first and the last:
-  /// their indices into `frameSteps`.
-  func chosenSnapshots(columns: Int) -> [Int] {
-    let count = frameSteps.count
-    guard count > columns else { return Array(0..<count) }
-    return (0..<columns).map { Int((Double($0) * Double(count - 1) / Double(columns - 1)).rounded()) }
+  /// The snapshot steps both GANs have a picture of (all of them, unless a run was killed between the two).
+  func snapshotSteps(_ snapshots: [Snapshots]) -> [Int] {
+    snapshots.dropFirst().reduce(snapshots[0].steps) { steps, other in steps.filter(other.steps.contains) }
   }
 
-  /// One row per setting (working on top), one column per chosen snapshot.
-  func writeStrip(to path: String, columns: Int = 6) throws -> [Int] {
-    let chosen = chosenSnapshots(columns: columns)
-    let rows = setups.indices.map { index in chosen.map { frames[index][$0] } }
+  /// One row per setting (working on top), one column per chosen snapshot (up to `columns`,
+  /// evenly spaced, always with the first and the last). Returns the steps shown.
+  func writeStrip(_ snapshots: [Snapshots], to path: String, columns: Int = 6) throws -> [Int] {
+    let steps = snapshotSteps(snapshots)
+    let chosen = steps.count <= columns ? steps
+      : (0..<columns).map { steps[Int((Double($0) * Double(steps.count - 1) / Double(columns - 1)).rounded())] }
+    let rows = snapshots.map { series in chosen.map { series.frames[series.steps.firstIndex(of: $0)!] } }
     try PNG.write(PointRaster.tile(rows, padding: 6), to: path)
-    return chosen.map { frameSteps[$0] }
+    return chosen
   }
 
-  /// The training as an animation: both GANs side by side, one frame per snapshot.
-  func writeAnimation(to path: String) throws {
-    guard !frameSteps.isEmpty else { return }
-    let images = frameSteps.indices.map { i in PointRaster.tile([setups.indices.map { frames[$0][i] }], padding: 6) }
+  /// The training as an animation: both GANs side by side, one frame per snapshot. False
+  /// (and nothing written) when there is no snapshot.
+  func writeAnimation(_ snapshots: [Snapshots], to path: String) throws -> Bool {
+    let steps = snapshotSteps(snapshots)
+    guard !steps.isEmpty else { return false }
+    let images = steps.map { step in
+      PointRaster.tile([snapshots.map { $0.frames[$0.steps.firstIndex(of: step)!] }], padding: 6)
+    }
     var delays = [Int](repeating: 40, count: images.count)
     delays[delays.count - 1] = 300   // linger on the end
     try GIF.write(frames: images, delays: delays, to: path)
+    return true
   }
 
   /// The final panel of each setting, large, side by side.
@@ -70,7 +75,7 @@ extension Trainer {
                    probabilitiesTo probabilitiesPath: String) throws {
     let steps = history.map { Double($0.step) }
     func series(_ index: Int, _ value: (Evaluation) -> Double) -> [Double] { history.map { value($0.evaluations[index]) } }
-    let modeCount = settings.dataset.modes.centres.count
+    let modeCount = dataset.modes.centres.count
 
     var coverage = LinePlot(title: "Modes covered (of \(modeCount)): ≥ a quarter of the fair share of points within 6σ",
                             xLabel: "step", yLabel: "modes")

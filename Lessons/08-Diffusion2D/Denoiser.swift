@@ -73,44 +73,6 @@ enum Dataset: String, ExpressibleByArgument, CaseIterable {
 
 extension NoiseSchedule.Kind: ExpressibleByArgument {}
 
-/// Everything that shapes a run; stored in checkpoints so `--resume` continues the same run.
-struct TrainingSettings {
-  var dataset: Dataset
-  var scheduleKind: NoiseSchedule.Kind
-  var timesteps: Int          // T
-  var hidden: Int
-  var embedding: Int
-  var steps: Int
-  var batchSize: Int
-  var learningRate: Float
-  var every: Int
-  var seed: UInt64
-  var implementation: Implementation
-
-  /// The linear schedule's β range (DDPM's 1e-4 … 0.02, made for T = 1000) is scaled by
-  /// 1000/T, as improved-diffusion does, so that ᾱ_T stays ≈ 4e-5 for any T: x_T is noise.
-  var schedule: NoiseSchedule {
-    switch scheduleKind {
-    case .linear: return .scaledLinear(steps: timesteps)
-    case .cosine: return .cosine(steps: timesteps)
-    }
-  }
-
-  var stored: [String: String] {
-    ["dataset": dataset.rawValue, "schedule": scheduleKind.rawValue, "timesteps": String(timesteps),
-     "hidden": String(hidden), "embedding": String(embedding), "batch_size": String(batchSize),
-     "lr": String(learningRate), "seed": String(seed), "steps": String(steps), "every": String(every)]
-  }
-
-  var table: [(key: String, value: String)] {
-    [("seed", String(seed)), ("dataset", dataset.title), ("schedule", "\(scheduleKind.rawValue), T = \(timesteps)"),
-     ("network", "[x_t, emb(t)] (2 + \(embedding)) → \(hidden) → \(hidden) → \(hidden) → 2, ReLU"),
-     ("steps", String(steps)), ("batch-size", String(batchSize)),
-     ("lr (Adam, falling linearly to 0)", Format.number(learningRate)), ("every", "\(every) steps"),
-     ("impl", implementation.rawValue)]
-  }
-}
-
 /// The noise predictor ε̂_θ(x_t, t): the noisy point beside the sinusoidal embedding of
 /// its timestep, through an MLP with three hidden layers,
 ///

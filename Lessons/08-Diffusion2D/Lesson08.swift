@@ -71,25 +71,18 @@ struct Lesson08: ParsableCommand {
     // a core (3.8 s): one thread throughout, unless --threads says otherwise. (The numbers are
     // the same for any thread count.)
     if options.threads == nil { Parallel.threadCount = 1 }
-    let started = Timing.now()
-    let startDate = Date()
-
-    // 0. Resuming? The checkpoint's settings win unless a flag says otherwise.
-    var resume: Checkpoint?
-    if let path = options.resume {
-      let checkpoint = try Checkpoint.read(path: path, lesson: Self.lessonName)
-      try adopt(checkpoint)
-      resume = checkpoint
-    }
-    let steps = try Checkpoint.setting(options.steps, "steps", from: resume, default: Self.defaultSteps)
-    // The learning rate falls to 0 at the last step, so the schedule depends on --steps: it cannot change on resume.
-    if let resume { try resume.requireSetting("steps", equals: String(steps), flag: "--steps") }
-    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
-    if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
-    let learningRate = try Checkpoint.setting(options.lr, "lr", from: resume, default: Self.defaultLearningRate)
-    if let resume { try resume.requireSetting("lr", equals: String(learningRate), flag: "--lr") }
-    let every = try Checkpoint.setting(options.every, "every", from: resume, default: Self.defaultEvery)
-    if let resume { try resume.requireSetting("every", equals: String(every), flag: "--every") }
+    var settings = try RunSettings(lesson: Self.lessonName, options: options)
+    try settings.seed(&options.seed)
+    try settings.declare(&dataset, flag: "--dataset", shown: { $0.title })
+    try settings.declare(&schedule, flag: "--schedule")
+    try settings.declare(&timesteps, flag: "--timesteps", label: "T (--timesteps)")
+    try settings.declare(&hidden, flag: "--hidden", label: "hidden (three layers)")
+    try settings.declare(&embedding, flag: "--embedding", label: "embedding (sinusoidal)")
+    let steps = try settings.steps(options, default: Self.defaultSteps)
+    let batchSize = try settings.batchSize(options, default: Self.defaultBatchSize)
+    let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate,
+                                                 label: "lr (Adam, falling linearly to 0)")
+    let every = try settings.every(options, default: Self.defaultEvery)
     // T may come from the checkpoint, so DDIM's step counts are checked here: given ones must
     // lie in 1…T; of the defaults, those above T are dropped (T itself is then the largest).
     if LessonOptions.isGiven("--ddim-steps") {
@@ -100,17 +93,18 @@ struct Lesson08: ParsableCommand {
       ddimSteps = [timesteps] + ddimSteps.filter { $0 < timesteps }
     }
     let sampleCount = options.numSamples(lessonDefault: Self.defaultSampleCount)
-    let seed = options.seed
-
-    let settings = TrainingSettings(dataset: dataset, scheduleKind: schedule, timesteps: timesteps, hidden: hidden,
-                                    embedding: embedding, steps: steps, batchSize: batchSize,
-                                    learningRate: learningRate, every: every, seed: seed, implementation: options.impl)
-    let noiseSchedule = settings.schedule
+    settings.show("num-samples", String(sampleCount))
+    settings.show("DDIM steps", ddimSteps.map(String.init).joined(separator: ", "))
+    let (seed, ddimSteps) = (options.seed, ddimSteps)
+    // The linear schedule's β range (DDPM's 1e-4 … 0.02, made for T = 1000) is scaled by
+    // 1000/T, as improved-diffusion does, so that ᾱ_T stays ≈ 4e-5 for any T: x_T is noise.
+    let noiseSchedule = schedule == .linear ? NoiseSchedule.scaledLinear(steps: timesteps) : .cosine(steps: timesteps)
     let scale = dataset.scale
 
     Console.section("1. Data: \(dataset.title)")
-    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
-    let metrics = try MetricsLog(run: run, start: startDate)
+    let run = try TrainingRun(settings, title: "Lesson 08 — Diffusion on 2-D data", options: options,
+                              dataset: dataset.title + "; \(Format.count(sampleCount)) + \(Format.count(sampleCount)) held-out points")
+    let file = run.folder.file
     print("training points are drawn fresh every step (batch s from its own seed (seed, s), so resuming is exact);")
     print("the network sees x / \(Format.number(scale)) (the root mean square of a coordinate), so data and noise "
           + "have the same scale")
@@ -121,17 +115,12 @@ struct Lesson08: ParsableCommand {
           + "β_T = \(sci(noiseSchedule.beta(timesteps))), ᾱ_T = \(sci(noiseSchedule.alphaBar(timesteps))) "
           + "(what is left of the data at t = T: √ᾱ_T = \(sci(noiseSchedule.alphaBar(timesteps).squareRoot())))")
 
-    var report = RunReport(run: run, title: "Lesson 08 — Diffusion on 2-D data", seed: seed, started: startDate)
-    report.dataset = dataset.title + "; \(Format.count(sampleCount)) + \(Format.count(sampleCount)) held-out points"
-    report.settings = settings.table + [("num-samples", String(sampleCount)), ("DDIM steps", ddimSteps.map(String.init).joined(separator: ", ")),
-                                        ("threads", String(Parallel.threadCount))]
-    if let path = options.resume { report.settings.append(("resumed from", path)) }
-
     // 2. The forward process, both twins ---------------------------------------------
     Console.section("2. The forward process: the t-step chain vs the closed form")
-    let lab = Trainer(settings: settings, run: run, metrics: metrics, resume: resume)
-    report.metrics += checkNoisingTwins(dataset: dataset, schedule: noiseSchedule, seed: seed,
-                                        trainingBatch: lab.batch(step: 1))
+    let lab = Trainer(dataset: dataset, schedule: noiseSchedule, hidden: hidden, embedding: embedding, seed: seed,
+                      batchSize: batchSize, learningRate: learningRate, steps: steps, implementation: options.impl)
+    run.report.metrics += checkNoisingTwins(dataset: dataset, schedule: noiseSchedule, seed: seed,
+                                            trainingBatch: lab.batch(step: 1))
 
     // 3. Training ------------------------------------------------------------------
     Console.section("3. Training the noise predictor ε̂(x_t, t)")
@@ -142,24 +131,23 @@ struct Lesson08: ParsableCommand {
           + "every \(Trainer.evaluationInterval) steps the loss on a fixed batch, every \(every) a snapshot "
           + "(DDIM-\(Trainer.snapshotSamplerSteps), \(Format.count(Trainer.snapshotCount)) points), its energy distance, "
           + "and a checkpoint")
-    if let path = options.resume {
-      print("resuming from \(path) (step \(resume!.step))")
-      try lab.carryOver()
+    run.keep(lab.denoiser.network, as: "denoiser")
+    run.keep(lab.optimizer, as: "denoiser")
+    try run.restore()
+    lab.carryOver(try run.carryOverMetrics())
+    let snapshots = Snapshots(run.folder) { String(format: "snapshot-%05d.png", $0) }
+    try snapshots.carryOver(from: run.resumed)
+    var loop = run.loop(label: "training", total: steps)
+    loop.beforeStep = lab.scheduleLearningRate
+    loop.every(every, name: "snapshot", atStart: true) { step, _ in try snapshots.add(lab.snapshotPanel(step: step), at: step) }
+    loop.every(Trainer.evaluationInterval, every, name: "record", atStart: true) { step, window in
+      try run.metrics.log(step: step, lab.record(step: step, trainLoss: window.mean("loss")))
     }
-    try lab.train()
-    if let step = lab.interruptedAfter {
-      try report.finishInterrupted(started: started, step: step, steps: steps, checkpoint: run.file(RunFolder.checkpointFile))
-    }
-    if !lab.stepTimes.isEmpty {
-      let median = lab.stepTimes.sorted()[lab.stepTimes.count / 2]
-      print("one training step (batch \(batchSize): closed-form noising, forward, backward, Adam): "
-            + "\(Format.duration(median)) (median)")
-      report.metrics.append(("training step (median)", Format.duration(median)))
-    }
+    try run.train(&loop, checkpointEvery: every) { step in [("loss", lab.step(lab.batch(step: step)))] }
     if let last = lab.history.last {
       print("final loss: fixed evaluation batch \(Format.number(Float(last.evaluationLoss))) per coordinate "
             + "(1 would be predicting ε̂ = 0; the data's own randomness keeps it well above 0)")
-      report.metrics.append(("final evaluation loss (per coordinate)", Format.number(Float(last.evaluationLoss))))
+      run.report.metrics.append(("final evaluation loss (per coordinate)", Format.number(Float(last.evaluationLoss))))
     }
 
     // 4. Sampling ------------------------------------------------------------------
@@ -203,14 +191,14 @@ struct Lesson08: ParsableCommand {
       print("  " + padded(sampler.name, 7) + padded(String(sampler.calls), 25, right: true)
             + padded(Format.duration(sampler.seconds), 12, right: true) + padded(sci(distance), 11, right: true)
             + padded(String(format: "%.1f", distance / floor), 13, right: true))
-      report.metrics.append(("D²: \(sampler.name), \(sampler.calls) steps (\(Format.duration(sampler.seconds)))",
+      run.report.metrics.append(("D²: \(sampler.name), \(sampler.calls) steps (\(Format.duration(sampler.seconds)))",
                              String(format: "%.2e (%.1f× the floor)", distance, distance / floor)))
     }
     print("  " + padded("floor: two held-out sets (mean of 5 pairs)", 44) + padded(sci(floor), 11, right: true)
           + padded("1", 13, right: true) + "   (the 5 pairs: \(floors.map { sci($0) }.joined(separator: ", ")))")
     print("with \(Format.count(sampleCount)) points a D² within the floor's range (\(sci(floors.min()!)) … "
           + "\(sci(floors.max()!))) cannot be told from held-out data; --num-samples 5000 narrows it")
-    report.metrics.append(("D²: two held-out sets (the floor, mean of 5 pairs)",
+    run.report.metrics.append(("D²: two held-out sets (the floor, mean of 5 pairs)",
                            "\(sci(floor)) (\(floors.map { sci($0) }.joined(separator: ", ")))"))
     let trainingFloor = SampleDistance.energyDistance(
       dataset.heldOut(count: Trainer.snapshotCount, seed: seed &+ 0x4E1F).points, lab.snapshotReference.points)
@@ -222,7 +210,7 @@ struct Lesson08: ParsableCommand {
     samples.append(("held_out", heldOut.points))
     try SafeTensors.write(samples, metadata: ["lesson": Self.lessonName, "seed": String(seed), "layout": "N×2",
                                               "coordinates": "data", "samples": "DDPM, T = \(timesteps)"],
-                          to: run.file(RunFolder.samplesFile))
+                          to: file(RunFolder.samplesFile))
 
     // 5. Pictures ------------------------------------------------------------------
     Console.section("5. Pictures")
@@ -238,11 +226,11 @@ struct Lesson08: ParsableCommand {
                                           noise: epsilon, schedule: noiseSchedule) * scale
       return Pictures.panel(noisy, hues: heldOutHues, range: processRange)
     }
-    try PNG.write(Pictures.strip(forwardPanels), to: run.file("forward.png"))
+    try PNG.write(Pictures.strip(forwardPanels), to: file("forward.png"))
     let reversePanels = stripTimes.map { t in
       Pictures.panel(trajectory[t]! * scale, hues: finalHues, background: heldOut.points, range: processRange)
     }
-    try PNG.write(Pictures.strip(reversePanels), to: run.file("reverse.png"))
+    try PNG.write(Pictures.strip(reversePanels), to: file("reverse.png"))
     let gifTimes = frameTimes.sorted(by: >)
     let frames = gifTimes.map { t in
       Pictures.panel(trajectory[t]! * scale, hues: finalHues, background: heldOut.points, range: processRange, side: 320)
@@ -250,17 +238,17 @@ struct Lesson08: ParsableCommand {
     var delays = [Int](repeating: 8, count: frames.count)
     delays[0] = 100
     delays[delays.count - 1] = 300
-    try GIF.write(frames: frames, delays: delays, to: run.file("reverse.gif"))
+    try GIF.write(frames: frames, delays: delays, to: file("reverse.gif"))
     let comparison = [Pictures.panel(heldOut.points, hues: heldOutHues, range: Pictures.sampleRange, side: 240)]
       + samplers.map { sampler in
         Pictures.panel(sampler.points, hues: dataset.hues(of: sampler.points, reference: heldOut),
                        background: heldOut.points, range: Pictures.sampleRange, side: 240)
       }
-    try PNG.write(Pictures.strip(comparison), to: run.file("samplers.png"))
-    let snapshotSteps = try lab.writeSnapshots(to: run.file("training.png"))
-    try lab.writeLossCurve(to: run.file("loss.svg"))
-    try lab.writeQualityCurve(to: run.file("energy-distance.svg"), floor: trainingFloor)
-    try lab.writeLossByTimestep(to: run.file("loss-by-t.svg"))
+    try PNG.write(Pictures.strip(comparison), to: file("samplers.png"))
+    let snapshotSteps = try lab.writeSnapshots(snapshots, to: file("training.png"))
+    try lab.writeLossCurve(to: file("loss.svg"))
+    try lab.writeQualityCurve(to: file("energy-distance.svg"), floor: trainingFloor)
+    try lab.writeLossByTimestep(to: file("loss-by-t.svg"))
 
     let times = forwardTimes.map(String.init).joined(separator: ", ")
     let reverseTimes = stripTimes.map(String.init).joined(separator: ", ")
@@ -273,44 +261,29 @@ struct Lesson08: ParsableCommand {
     let colours = dataset == .swissRoll
       ? "Colour: where along the roll a point lies (blue at the inner end, red at the outer)"
       : "Colour: the angle round the ring (blue at 0°, through green, yellow and orange, to red at 360°, turned by 22.5°)"
-    report.addFigure("forward.png", caption: "The forward process on \(Format.count(sampleCount)) held-out points, "
+    run.report.addFigure("forward.png", caption: "The forward process on \(Format.count(sampleCount)) held-out points, "
                      + "x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε, at t = \(times) (left to right): where √(1 − ᾱ_t), the noise's share of x_t, has grown to 0, 0.1, …, 0.9, and T. Each point keeps its ε, so it "
                      + "can be followed from panel to panel. \(colours), fixed before the noise.")
-    report.addFigure("reverse.png", caption: "The reverse process, DDPM from x_T ~ 𝒩(0, I) at t = \(reverseTimes). "
+    run.report.addFigure("reverse.png", caption: "The reverse process, DDPM from x_T ~ 𝒩(0, I) at t = \(reverseTimes). "
                      + "\(colours) at the end (t = 0): the colours show where each noise point goes. Grey: held-out data.")
-    report.addFigure("reverse.gif", caption: "The same DDPM run as an animation, \(frames.count) frames at the t where "
+    run.report.addFigure("reverse.gif", caption: "The same DDPM run as an animation, \(frames.count) frames at the t where "
                      + "√(1 − ᾱ_t), the noise's share of x_t, has fallen by 0.02 from the last: the points flow back onto the data.")
     let captions = samplers.map { "\($0.name) \($0.calls) steps: \(Format.duration($0.seconds))" }
-    report.addFigure("samplers.png", caption: "Left to right: \(Format.count(sampleCount)) held-out points; then, from "
+    run.report.addFigure("samplers.png", caption: "Left to right: \(Format.count(sampleCount)) held-out points; then, from "
                      + "the same x_T, " + captions.joined(separator: "; ") + " (wall time, \(Parallel.threadCount) "
                      + "thread\(Parallel.threadCount == 1 ? "" : "s")). Grey behind the samples: the held-out points.")
-    report.addFigure("training.png", caption: "DDIM-\(Trainer.snapshotSamplerSteps) samples from the same noise over "
+    run.report.addFigure("training.png", caption: "DDIM-\(Trainer.snapshotSamplerSteps) samples from the same noise over "
                      + "training, steps \(shownSnapshots), over held-out points in grey. At step 0 the untrained network's "
                      + "points land far outside the picture.")
-    report.addFigure("loss.svg", caption: "The ε-prediction loss per coordinate: training batches and a fixed batch.")
-    report.addFigure("energy-distance.svg", caption: "Energy distance of the snapshot samples to held-out points "
+    run.report.addFigure("loss.svg", caption: "The ε-prediction loss per coordinate: training batches and a fixed batch.")
+    run.report.addFigure("energy-distance.svg", caption: "Energy distance of the snapshot samples to held-out points "
                      + "(\(Format.count(Trainer.snapshotCount)) each) over training, and the floor of two held-out sets.")
-    report.addFigure("loss-by-t.svg", caption: "The trained network's loss by timestep: large at small t, where ε is "
+    run.report.addFigure("loss-by-t.svg", caption: "The trained network's loss by timestep: large at small t, where ε is "
                      + "a tiny part of x_t and must be told apart from the data's own spread; small at large t, where "
                      + "x_t is almost all ε.")
-    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per \(Trainer.evaluationInterval) steps")
-    report.addLink(RunFolder.samplesFile, text: "the samples (safetensors, N×2 in data coordinates: samples (DDPM), "
-                   + "ddim_<steps>, held_out)")
-    try run.keepCheckpoint(resumedFrom: options.resume)
-    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (network and Adam state; --resume it)")
-    metrics.close()
-    try report.finish(started: started)
-  }
-
-  /// Takes the run-shaping settings from the checkpoint unless a flag was given;
-  /// a flag that contradicts the checkpoint is an error.
-  mutating func adopt(_ checkpoint: Checkpoint) throws {
-    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
-    try checkpoint.adopt("dataset", flag: "--dataset", into: &dataset)
-    try checkpoint.adopt("schedule", flag: "--schedule", into: &schedule)
-    try checkpoint.adopt("timesteps", flag: "--timesteps", into: &timesteps)
-    try checkpoint.adopt("hidden", flag: "--hidden", into: &hidden)
-    try checkpoint.adopt("embedding", flag: "--embedding", into: &embedding)
+    run.report.addLink(RunFolder.samplesFile, text: "the samples (safetensors, N×2 in data coordinates: samples (DDPM), "
+                       + "ddim_<steps>, held_out)")
+    try run.finish()
   }
 }
 

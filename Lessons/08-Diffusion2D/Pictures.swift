@@ -54,10 +54,10 @@ enum Pictures {
 
 extension Trainer {
   /// Snapshots over training, up to 8, in one row. Returns the steps shown.
-  func writeSnapshots(to path: String, columns: Int = 8) throws -> [Int] {
-    let chosen = Pictures.chosen(count: frames.count, columns: columns)
-    try PNG.write(Pictures.strip(chosen.map { frames[$0] }), to: path)
-    return chosen.map { frameSteps[$0] }
+  func writeSnapshots(_ snapshots: Snapshots, to path: String, columns: Int = 8) throws -> [Int] {
+    let chosen = Pictures.chosen(count: snapshots.frames.count, columns: columns)
+    try PNG.write(Pictures.strip(chosen.map { snapshots.frames[$0] }), to: path)
+    return chosen.map { snapshots.steps[$0] }
   }
 
   /// The training loss (mean of the batches between records) and the fixed evaluation batch's loss.
@@ -86,7 +86,7 @@ extension Trainer {
   /// The evaluation loss of the trained network by timestep, in bins of T/20.
   func writeLossByTimestep(to path: String) throws {
     let perItem = evaluationLoss().perItem
-    let bins = 20, width = max(settings.timesteps / bins, 1)
+    let bins = 20, width = max(schedule.steps / bins, 1)
     var sums = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
     for (n, t) in evaluation.timesteps.enumerated() {
       let bin = min((t - 1) / width, bins - 1)

@@ -11,47 +11,43 @@ struct Record {
   var energyDistance: Double?
 }
 
-/// Trains the noise predictor with evaluations, snapshots, checkpoints and resumption.
-/// The training step itself is `step(_:)`: read it.
+/// The noise predictor, its optimizer and what it records while it trains. The training step
+/// itself is `step(_:)`: read it. (The loop, checkpoints and resuming are Lab's `TrainingRun`.)
 final class Trainer {
-  let settings: TrainingSettings
+  let dataset: Dataset
   let schedule: NoiseSchedule
-  let run: RunFolder
-  let metrics: MetricsLog
-  let resume: Checkpoint?
+  let seed: UInt64
+  let batchSize: Int
+  let learningRate: Float
+  let steps: Int
   let denoiser: Denoiser
-  private let optimizer: Adam
+  let optimizer: Adam
   /// 4,096 fixed (x_0, t, ε) for the evaluation loss.
   let evaluation: (clean: Tensor, timesteps: [Int], noise: Tensor)
   /// Held-out points (data coordinates) the snapshots are drawn on and scored against.
   let snapshotReference: (points: Tensor, positions: [Float])
   private(set) var history: [Record] = []
-  private(set) var frames: [Image] = []
-  private(set) var frameSteps: [Int] = []
-  private(set) var stepTimes: [Double] = []
-  /// The step after which Ctrl-C stopped training (its checkpoint is written), or nil.
-  private(set) var interruptedAfter: Int?
+  /// The last snapshot's samples and its step (the record of that step scores them).
+  private var snapshot: (step: Int, samples: Tensor)?
   static let evaluationInterval = 50
   static let evaluationCount = 4096
   /// Snapshots: DDIM with this many steps from the same 1,000 noise points every time.
   static let snapshotSamplerSteps = 50
   static let snapshotCount = 1000
 
-  init(settings: TrainingSettings, run: RunFolder, metrics: MetricsLog, resume: Checkpoint?) {
-    self.settings = settings
-    self.schedule = settings.schedule
-    self.run = run
-    self.metrics = metrics
-    self.resume = resume
-    var rng = RNG(seed: settings.seed, stream: 1)
-    denoiser = Denoiser(timesteps: settings.timesteps, hidden: settings.hidden, embedding: settings.embedding,
-                        implementation: settings.implementation, rng: &rng)
-    optimizer = Adam(parameters: denoiser.network.parameters, learningRate: settings.learningRate)
-    var fixed = RNG(seed: settings.seed, stream: 3)
-    let clean = settings.dataset.sample(count: Self.evaluationCount, seed: settings.seed &+ 0xE7A1) / settings.dataset.scale
-    let timesteps = (0..<Self.evaluationCount).map { _ in 1 + fixed.int(below: settings.timesteps) }
+  init(dataset: Dataset, schedule: NoiseSchedule, hidden: Int, embedding: Int, seed: UInt64, batchSize: Int,
+       learningRate: Float, steps: Int, implementation: Implementation) {
+    (self.dataset, self.schedule, self.seed, self.batchSize, self.learningRate, self.steps) =
+      (dataset, schedule, seed, batchSize, learningRate, steps)
+    var rng = RNG(seed: seed, stream: 1)
+    denoiser = Denoiser(timesteps: schedule.steps, hidden: hidden, embedding: embedding,
+                        implementation: implementation, rng: &rng)
+    optimizer = Adam(parameters: denoiser.network.parameters, learningRate: learningRate)
+    var fixed = RNG(seed: seed, stream: 3)
+    let clean = dataset.sample(count: Self.evaluationCount, seed: seed &+ 0xE7A1) / dataset.scale
+    let timesteps = (0..<Self.evaluationCount).map { _ in 1 + fixed.int(below: schedule.steps) }
     evaluation = (clean, timesteps, Tensor.normal([Self.evaluationCount, 2], using: &fixed))
-    snapshotReference = settings.dataset.heldOut(count: Self.snapshotCount, seed: settings.seed &+ 0x5AA9)
+    snapshotReference = dataset.heldOut(count: Self.snapshotCount, seed: seed &+ 0x5AA9)
   }
 
   /// The batch of step `step`: clean points x_0 (network coordinates), a timestep
@@ -59,11 +55,17 @@ final class Trainer {
   /// seed, so any step's batch can be made again without replaying the steps before it
   /// (that is what makes resuming exact).
   func batch(step: Int) -> (clean: Tensor, timesteps: [Int], noise: Tensor) {
-    var mix = SplitMix64(state: settings.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(step))
-    let clean = settings.dataset.sample(count: settings.batchSize, seed: mix.next()) / settings.dataset.scale
-    var rng = RNG(seed: mix.next())
-    let timesteps = (0..<settings.batchSize).map { _ in 1 + rng.int(below: settings.timesteps) }
-    return (clean, timesteps, Tensor.normal([settings.batchSize, 2], using: &rng))
+    var seeds = StepBatches.seeds(seed: seed, step: step)
+    let clean = dataset.sample(count: batchSize, seed: seeds.next()) / dataset.scale
+    var rng = RNG(seed: seeds.next())
+    let timesteps = (0..<batchSize).map { _ in 1 + rng.int(below: schedule.steps) }
+    return (clean, timesteps, Tensor.normal([batchSize, 2], using: &rng))
+  }
+
+  /// The learning rate falls linearly to 0 over the run (a function of the step alone:
+  /// resuming gives the same rates), so the last steps fine-tune instead of jitter.
+  func scheduleLearningRate(step: Int) {
+    optimizer.learningRate = learningRate * (1 - Float(step - 1) / Float(steps))
   }
 
   // MARK: The training step
@@ -97,115 +99,40 @@ final class Trainer {
     return (perItem.reduce(0, +) / Double(perItem.count), perItem)
   }
 
-  // MARK: The loop, evaluations, snapshots, checkpoints
-
-  func train() throws {
-    var start = 0
-    if let resume {
-      start = resume.step
-      try resume.restore(denoiser.network, as: "denoiser")
-      try resume.restore(optimizer, as: "denoiser")
-      print("continuing after step \(start) of \(settings.steps)")
-    } else {
-      let samples = snapshotSamples()
-      try record(step: 0, trainLoss: .nan, samples: samples)
-      try snapshot(step: 0, samples: samples)
-    }
-    guard start < settings.steps else { return }
-
-    let progress = Progress(total: settings.steps - start, label: "training")
-    var sum = 0.0, count = 0
-    for step in (start + 1)...settings.steps {
-      // The learning rate falls linearly to 0 over the run (a function of the step alone:
-      // resuming gives the same rates), so the last steps fine-tune instead of jitter.
-      optimizer.learningRate = settings.learningRate * (1 - Float(step - 1) / Float(settings.steps))
-      let batch = self.batch(step: step)
-      let t0 = Timing.now()
-      let loss = self.step(batch)
-      stepTimes.append(Timing.now() - t0)
-      try TrainingGuard.check(step: step, losses: [("the noise-prediction loss", loss)],
-                              parameters: denoiser.network.parameters)
-      sum += loss
-      count += 1
-      let snapshotting = step % settings.every == 0 || step == settings.steps
-      let samples = snapshotting ? snapshotSamples() : nil
-      if step % Self.evaluationInterval == 0 || snapshotting {
-        try record(step: step, trainLoss: sum / Double(count), samples: samples)
-        sum = 0
-        count = 0
-      }
-      if let samples {
-        try snapshot(step: step, samples: samples)
-        try checkpoint(step: step)
-      } else if Interrupt.requested {
-        try checkpoint(step: step)
-      }
-      if Interrupt.requested {
-        interruptedAfter = step
-        break
-      }
-      let last = history.last!
-      progress.update(step - start, ["loss": Float(last.trainLoss), "eval loss": Float(last.evaluationLoss)])
-    }
-    progress.finish()
-  }
+  // MARK: What it records and draws
 
   /// DDIM samples from the same noise every time (DDIM is deterministic given x_T), in data coordinates.
   func snapshotSamples() -> Tensor {
-    var rng = RNG(seed: settings.seed, stream: 5)
+    var rng = RNG(seed: seed, stream: 5)
     let samples = DiffusionNoising.sampleDDIM(shape: [Self.snapshotCount, 2], steps: Self.snapshotSamplerSteps,
                                               schedule: schedule, clip: Lesson08.clip, rng: &rng,
                                               predictNoise: denoiser.predictNoise)
-    return samples * settings.dataset.scale
+    return samples * dataset.scale
   }
 
-  /// Logs the losses, and with `samples` (a snapshot step) their energy distance to the held-out points.
-  private func record(step: Int, trainLoss: Double, samples: Tensor?) throws {
+  /// The snapshot of step `step`: samples drawn over the held-out points, kept for the record of the same step.
+  func snapshotPanel(step: Int) -> Image {
+    let samples = snapshotSamples()
+    snapshot = (step, samples)
+    return Pictures.panel(samples, hues: dataset.hues(of: samples, reference: snapshotReference),
+                          background: snapshotReference.points, range: Pictures.sampleRange)
+  }
+
+  /// The losses, and at a snapshot step the energy distance of its samples to the held-out points.
+  func record(step: Int, trainLoss: Double) -> KeyValuePairs<String, Double> {
     let evaluationLoss = self.evaluationLoss().mean
-    let energy = samples.map { SampleDistance.energyDistance($0, snapshotReference.points) }
+    let energy = snapshot.flatMap { $0.step == step ? SampleDistance.energyDistance($0.samples, snapshotReference.points) : nil }
     history.append(Record(step: step, trainLoss: trainLoss, evaluationLoss: evaluationLoss, energyDistance: energy))
-    if let energy {
-      try metrics.log(step: step, ["train_loss": trainLoss, "eval_loss": evaluationLoss, "energy_distance": energy])
-    } else {
-      try metrics.log(step: step, ["train_loss": trainLoss, "eval_loss": evaluationLoss])
-    }
+    if let energy { return ["train_loss": trainLoss, "eval_loss": evaluationLoss, "energy_distance": energy] }
+    return ["train_loss": trainLoss, "eval_loss": evaluationLoss]
   }
 
-  static func snapshotName(step: Int) -> String { String(format: "snapshot-%05d.png", step) }
-
-  private func snapshot(step: Int, samples: Tensor) throws {
-    let image = Pictures.panel(samples, hues: settings.dataset.hues(of: samples, reference: snapshotReference),
-                               background: snapshotReference.points, range: Pictures.sampleRange)
-    frames.append(image)
-    frameSteps.append(step)
-    try PNG.write(image, to: run.file(Self.snapshotName(step: step)))
-  }
-
-  /// Writes `checkpoint.safetensors` (atomically: an interrupted write keeps the old one):
-  /// the network and Adam's state. Batches and learning rates are functions of the step,
-  /// so nothing else is needed.
-  private func checkpoint(step: Int) throws {
-    var checkpoint = Checkpoint(lesson: Lesson08.lessonName, seed: settings.seed, step: step)
-    checkpoint.settings = settings.stored
-    checkpoint.add(denoiser.network, as: "denoiser")
-    checkpoint.add(optimizer, as: "denoiser")
-    try checkpoint.write(to: run.file(RunFolder.checkpointFile))
-  }
-
-  /// A resumed run starts with the earlier run's metrics, curves and snapshots.
-  func carryOver() throws {
-    guard let resume else { return }
-    for entry in try metrics.carryOver(from: resume) {
+  /// A resumed run starts with the earlier run's curves (when its folder has them).
+  func carryOver(_ entries: [MetricsLog.Entry]) {
+    for entry in entries {
       history.append(Record(step: entry.step, trainLoss: entry.values["train_loss"] ?? .nan,
                             evaluationLoss: entry.values["eval_loss"] ?? .nan,
                             energyDistance: entry.values["energy_distance"]))
-    }
-    var snapshotSteps = [0] + Array(stride(from: settings.every, through: resume.step, by: settings.every))
-    if resume.step % settings.every != 0 { snapshotSteps.append(resume.step) }   // a finished run's last step
-    for step in snapshotSteps {
-      guard let copy = try run.carryOver(Self.snapshotName(step: step), from: resume) else { continue }
-      frames.append(try PNG.read(file: copy))
-      frameSteps.append(step)
     }
   }
 }
