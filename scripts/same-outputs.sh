@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 # The last commit before the lessons moved onto Lab's TrainingRun.
-base=${BASE:-d7959e1}
+base=${BASE:-d7959e1931fbe17edfa6d939fcb3b788c6ed0428}
 base=$(git rev-parse --verify "$base^{commit}")
 subset=$root/Datasets/fashion-mnist-subset
 words=$root/Datasets/words/words.txt
@@ -39,7 +39,9 @@ declare -A settings=(
 # Checkpoint metadata keys a lesson now writes (or no longer writes) on purpose, with why.
 declare -A allowed=(
   # --lr and --every are declared settings of every training lesson: a resume refuses another --lr.
-  [lesson05-vae]="setting.lr setting.every"
+  # Lesson 05 keeps every model's optimizer and generator (an earlier model's epochs may grow on
+  # resume) and the steps each has done, instead of the phase in progress.
+  [lesson05-vae]="setting.lr setting.every phase steps.autoencoder steps.vae steps.map steps_per_epoch tensor:optimizer.autoencoder. tensor:optimizer.vae. optimizer.autoencoder.lr optimizer.autoencoder.step optimizer.vae.lr optimizer.vae.step rng.autoencoder rng.vae"
   [lesson07-dcgan]="setting.lr"
   [lesson06-gan2d]="setting.every"
   # The weight average's update count is state, not a setting: average.updates.

@@ -64,57 +64,49 @@ struct Lesson05: ParsableCommand {
   mutating func run() throws {
     try options.rejectSteps(lesson: Self.lessonName)
     options.apply()
-    let started = Timing.now()
-    let startDate = Date()
-
-    // 0. Resuming? The checkpoint's settings win unless a flag says otherwise.
-    var resume: Checkpoint?
-    if let path = options.resume {
-      let checkpoint = try Checkpoint.read(path: path, lesson: Self.lessonName)
-      try adopt(checkpoint)
-      resume = checkpoint
-    }
-    let epochs = try Checkpoint.setting(options.epochs, "epochs", from: resume, default: Self.defaultEpochs)
-    if let resume, let given = options.epochs, String(given) != resume.settings["epochs"] {
-      // More (or fewer) VAE epochs only make sense while the VAE is the model being trained.
-      guard resume.metadata["phase"] == Phase.vae.rawValue, given >= resume.epoch else {
-        throw CheckpointError.settingMismatch(path: resume.path ?? "checkpoint", flag: "--epochs",
-                                              checkpoint: resume.settings["epochs"] ?? "?", given: String(given))
-      }
-    }
-    let batchSize = try Checkpoint.setting(options.batchSize, "batch_size", from: resume, default: Self.defaultBatchSize)
-    if let resume { try resume.requireSetting("batch_size", equals: String(batchSize), flag: "--batch-size") }
-    let every = options.every ?? Self.defaultEvery
-    let learningRate = options.lr ?? Self.defaultLearningRate
+    var settings = try RunSettings(lesson: Self.lessonName, options: options)
+    let resumed = settings.checkpoint
+    try settings.seed(&options.seed)
+    try settings.declare(&arch, flag: "--arch")
+    try settings.declare(&latent, flag: "--latent")
+    try settings.declare(&binarize, flag: "--binarize", label: "targets",
+                         shown: { $0 ? "binarized at 0.5" : "gray values in [0, 1]" })
+    let batchSize = try settings.batchSize(options, default: Self.defaultBatchSize)
+    let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate, label: "lr (Adam)")
+    // Epochs may grow on resume, each model's from the epochs it has done (it keeps its optimizer and generator).
+    let perEpoch = try stepsPerEpoch(resumed: resumed)
+    func done(_ phase: Phase) -> Int { (Trainer.stepsDone(phase, in: resumed) + perEpoch - 1) / perEpoch }
+    let epochs = try settings.epochs(options, default: Self.defaultEpochs, done: done(.vae), label: "epochs (VAE)")
+    try settings.declare(&aeEpochs, flag: "--ae-epochs", onResume: .atLeast(done(.autoencoder)))
+    if latent == 2 { mapEpochs = 0 }   // the VAE itself is the map
+    try settings.declare(&mapEpochs, flag: "--map-epochs", onResume: .atLeast(done(.map)))
+    let every = try settings.every(options, default: Self.defaultEvery, unit: "epoch(s)")
+    settings.show("iwae-k", String(iwaeK))
+    settings.show("iwae-images", String(iwaeImages))
+    settings.show("num-samples", String(options.numSamples))
     let seed = options.seed
 
     Console.section("1. Data")
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
-    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
-    let metrics = try MetricsLog(run: run, start: startDate)
     let target = binarize ? "binarized at 0.5: a proper Bernoulli likelihood of 0/1 pixels"
                           : "gray values in [0, 1] used as Bernoulli targets (as most tutorials do; --binarize for 0/1)"
     print("likelihood: Bernoulli per pixel, targets \(target)")
     let trainImages = binarize ? data.train.images.binarized() : data.train.images
     let testImages = binarize ? data.test.images.binarized() : data.test.images
-
-    var settings = TrainingSettings(
-      arch: arch, latent: latent, binarize: binarize, epochs: epochs, aeEpochs: aeEpochs,
-      mapEpochs: latent == 2 ? 0 : mapEpochs, batchSize: batchSize, learningRate: learningRate,
-      every: every, seed: seed, implementation: options.impl)
-    let lab = Trainer(settings: settings, run: run, metrics: metrics, train: trainImages, test: testImages,
-                      resume: resume)
-    settings = lab.settings
-    if let resume {
-      print("resuming from \(options.resume!) (phase \(resume.metadata["phase"] ?? "?"), epoch \(resume.epoch))")
-      try lab.carryOver()
+    guard resumed == nil || perEpoch == Batches(itemCount: trainImages.shape[0], batchSize: batchSize, seed: 0).count else {
+      throw ValidationError("the checkpoint was trained on a data set of another size (\(perEpoch) batches an epoch): "
+                            + "give the --data it was trained on")
     }
-    var report = RunReport(run: run, title: "Lesson 05 — Autoencoder, then VAE", seed: seed, started: startDate)
-    report.dataset = data.description
-    report.settings = settings.table + [("threads", String(Parallel.threadCount)), ("iwae-k", String(iwaeK)),
-                                        ("iwae-images", String(iwaeImages)), ("num-samples", String(options.numSamples))]
-    if let path = options.resume { report.settings.append(("resumed from", path)) }
+    let run = try TrainingRun(settings, title: "Lesson 05 — Autoencoder, then VAE", options: options,
+                              dataset: data.description)
+    let file = run.folder.file
+    let lab = Trainer(arch: arch, latent: latent, seed: seed, batchSize: batchSize, learningRate: learningRate,
+                      implementation: options.impl, train: trainImages, test: testImages, folder: run.folder)
+    lab.keep(in: run)
+    run.metadata["steps_per_epoch"] = String(lab.stepsPerEpoch)
+    try run.restore()
+    try lab.carryOver(try run.carryOverMetrics(), from: resumed)
 
     // 2. A plain autoencoder -------------------------------------------------------
     var rng = RNG(seed: seed, stream: 50)   // pictures' randomness, apart from training's
@@ -122,33 +114,32 @@ struct Lesson05: ParsableCommand {
     if aeEpochs > 0 {
       Console.section("2. A plain autoencoder: x → code (\(latent) numbers) → x̂")
       let autoencoder = lab.models[.autoencoder]!
-      try lab.train(.autoencoder)
-      try stopIfInterrupted(lab, &report, started: started, run: run)
+      try lab.train(.autoencoder, epochs: aeEpochs, every: every, in: run)
       let ae = lab.evaluate(autoencoder, testImages)
       print("test reconstruction loss: \(nats(ae.reconstruction)) (Bernoulli, summed over 784 pixels)")
-      try writeReconstructions(autoencoder, testImages, to: run.file("ae-reconstructions.png"))
+      try writeReconstructions(autoencoder, testImages, to: file("ae-reconstructions.png"))
       let codes = autoencoder.encode(testImages.slice(0..<2000)).mean
       let spread = codeSpread(codes)
       print("its codes: per-dimension means \(Format.number(spread.meanLow))…\(Format.number(spread.meanHigh)), "
             + "standard deviations \(Format.number(spread.stdLow))…\(Format.number(spread.stdHigh)): not N(0, 1)")
       let randomCodes = Tensor.normal([64, latent], using: &rng)
-      try PNG.writeGrid(autoencoder.decodeMean(randomCodes), columns: 8, scale: 2, to: run.file("ae-random-codes.png"))
-      try writeInterpolations(autoencoder, testImages, pairs: pairs, to: run.file("ae-interpolation.png"))
+      try PNG.writeGrid(autoencoder.decodeMean(randomCodes), columns: 8, scale: 2, to: file("ae-random-codes.png"))
+      try writeInterpolations(autoencoder, testImages, pairs: pairs, to: file("ae-interpolation.png"))
       print("wrote ae-reconstructions.png (top rows test images, below their reconstructions),")
       print("ae-random-codes.png (decoded z ~ N(0, I): the decoder never saw codes like these),")
       print("ae-interpolation.png (decoding straight lines between two images' codes)")
-      report.metrics.append(("autoencoder: test reconstruction", nats(ae.reconstruction)))
-      report.addFigure("ae-reconstructions.png", caption: "Autoencoder: test images (odd rows) and their reconstructions (even rows).")
-      report.addFigure("ae-random-codes.png", caption: "Autoencoder: decoding random codes z ~ N(0, I). Its code space "
+      run.report.metrics.append(("autoencoder: test reconstruction", nats(ae.reconstruction)))
+      run.report.addFigure("ae-reconstructions.png", caption: "Autoencoder: test images (odd rows) and their reconstructions (even rows).")
+      run.report.addFigure("ae-random-codes.png", caption: "Autoencoder: decoding random codes z ~ N(0, I). Its code space "
                        + "has no distribution to sample from, so most of these are not clothes.")
-      report.addFigure("ae-interpolation.png", caption: "Autoencoder: decoding the straight line between two test "
+      run.report.addFigure("ae-interpolation.png", caption: "Autoencoder: decoding the straight line between two test "
                        + "images' codes (first and last column are the images).")
     }
 
     // 3. The reparameterization twins, checked then timed --------------------------
     Console.section("3. The reparameterization trick: z = μ + σ·ε, both twins")
     let twinReport = checkReparameterizationTwins(latent: latent, seed: seed)
-    report.metrics += twinReport
+    run.report.metrics += twinReport
 
     // 4. The VAE -----------------------------------------------------------------
     Console.section("4. A VAE: \(arch == .mlp ? "MLP 784-400-\(latent)-400-784" : "conv encoder/decoder, latent \(latent)"), "
@@ -156,21 +147,18 @@ struct Lesson05: ParsableCommand {
     let vae = lab.models[.vae]!
     print("parameters: \(Format.count(vae.parameterCount)) (\(Format.number(Float(vae.parameterCount) * 4 / 1e6)) MB as float32) "
           + "for \(Format.count(data.train.count)) training images of 784 bytes (\(Format.number(Float(data.train.count) * 784 / 1e6)) MB)")
-    try lab.train(.vae)
-    try stopIfInterrupted(lab, &report, started: started, run: run)
+    let summary = try lab.train(.vae, epochs: epochs, every: every, in: run)
     let trainValue = lab.evaluate(vae, trainImages)
     let testValue = lab.evaluate(vae, testImages)
     print("negative ELBO, nats per image (reconstruction + KL):")
     print("  train \(elbo(trainValue))")
     print("  test  \(elbo(testValue))")
-    if let step = lab.stepTime[.vae] {
-      print("training step: \(Format.duration(step)) (batch \(batchSize), forward + backward + Adam, "
-            + "\(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")), "
-            + "\(Format.duration(step * Double(Batches(itemCount: trainImages.shape[0], batchSize: batchSize, seed: 0).count))) per epoch")
-      report.metrics.append(("VAE training step (median)", Format.duration(step)))
+    if let step = summary.medianStepSeconds {
+      print("a training step (batch \(batchSize), forward + backward + Adam) takes \(Format.duration(step)): "
+            + "\(Format.duration(step * Double(lab.stepsPerEpoch))) an epoch")
     }
-    report.metrics.append(("VAE −ELBO, train (nats/image)", elbo(trainValue)))
-    report.metrics.append(("VAE −ELBO, test (nats/image)", elbo(testValue)))
+    run.report.metrics.append(("VAE −ELBO, train (nats/image)", elbo(trainValue)))
+    run.report.metrics.append(("VAE −ELBO, test (nats/image)", elbo(testValue)))
 
     // 5. Is the ELBO a bound? IWAE -----------------------------------------------------
     Console.section("5. The ELBO is a bound: importance weighting with k samples")
@@ -182,7 +170,7 @@ struct Lesson05: ParsableCommand {
     for (k, value) in zip(ks, bounds) {
       print("  k = \(k)\(String(repeating: " ", count: max(0, 4 - String(k).count)))\(nats(value))"
             + (k == 1 ? "   (k = 1 is the ELBO)" : ""))
-      report.metrics.append(("−IWAE, k = \(k) (\(subset.shape[0]) test images)", nats(value)))
+      run.report.metrics.append(("−IWAE, k = \(k) (\(subset.shape[0]) test images)", nats(value)))
     }
     if bounds.count > 1 {
       print("more samples, a tighter bound: the ELBO sits \(Format.number(Float(bounds[0] - bounds[bounds.count - 1]))) nats "
@@ -191,31 +179,33 @@ struct Lesson05: ParsableCommand {
 
     // 6. Pictures of the VAE ---------------------------------------------------------
     Console.section("6. What the VAE learned")
-    try writeReconstructions(vae, testImages, to: run.file("vae-reconstructions.png"))
+    try writeReconstructions(vae, testImages, to: file("vae-reconstructions.png"))
     let prior = Tensor.normal([64, latent], using: &rng)
-    try PNG.writeGrid(vae.decodeMean(prior), columns: 8, scale: 2, to: run.file("vae-samples.png"))
-    try writeInterpolations(vae, testImages, pairs: pairs, to: run.file("vae-interpolation.png"))
+    try PNG.writeGrid(vae.decodeMean(prior), columns: 8, scale: 2, to: file("vae-samples.png"))
+    try writeInterpolations(vae, testImages, pairs: pairs, to: file("vae-interpolation.png"))
     print("wrote vae-reconstructions.png, vae-samples.png (decoded z ~ N(0, I): now they are clothes),")
     print("vae-interpolation.png (straight lines between the codes μ(x) of two test images of different classes)")
     let samples = vae.sampleMeans(options.numSamples, rng: &rng)
-    try run.writeSamples(samples, model: "VAE (\(arch.rawValue), latent \(latent)), Bernoulli means", seed: seed)
+    try run.writeSamples(samples, model: "VAE (\(arch.rawValue), latent \(latent)), Bernoulli means")
     print("wrote \(RunFolder.samplesFile): \(Format.count(options.numSamples)) samples (Bernoulli means σ(logits))")
-    try lab.writeAnimation(to: run.file("vae-training.gif"))
-    try lab.writeCurves(to: run.file("loss-curves.svg"), termsTo: run.file("elbo-terms.svg"))
+    let animated = try lab.frames.writeAnimation("vae-training.gif", delay: 50)
+    try lab.writeCurves(to: file("loss-curves.svg"), termsTo: file("elbo-terms.svg"))
     print("wrote vae-training.gif (the same 64 codes decoded after every epoch) and loss-curves.svg, elbo-terms.svg")
-    report.addFigure("vae-reconstructions.png", caption: "VAE: test images (odd rows) and the decoder's mean for their code μ(x) (even rows).")
-    report.addFigure("vae-samples.png", caption: "VAE: 64 samples, z ~ N(0, I) decoded to Bernoulli means.")
-    report.addFigure("vae-interpolation.png", caption: "VAE: decoding the straight line between μ(x) of two test images of different classes.")
-    report.addFigure("vae-training.gif", caption: "Training, one frame per epoch: the same 64 codes z ~ N(0, I) decoded as the VAE learns.")
-    report.addFigure("loss-curves.svg", caption: "Negative ELBO (nats per image) on the training batches and the test set, per epoch.")
-    report.addFigure("elbo-terms.svg", caption: "The two terms of the test negative ELBO: reconstruction and KL.")
+    run.report.addFigure("vae-reconstructions.png", caption: "VAE: test images (odd rows) and the decoder's mean for their code μ(x) (even rows).")
+    run.report.addFigure("vae-samples.png", caption: "VAE: 64 samples, z ~ N(0, I) decoded to Bernoulli means.")
+    run.report.addFigure("vae-interpolation.png", caption: "VAE: decoding the straight line between μ(x) of two test images of different classes.")
+    if animated {
+      run.report.addFigure("vae-training.gif", caption: "Training, one frame per epoch: the same 64 codes z ~ N(0, I) "
+                           + "decoded as the VAE learns.")
+    }
+    run.report.addFigure("loss-curves.svg", caption: "Negative ELBO (nats per image) on the training batches and the test set, per epoch.")
+    run.report.addFigure("elbo-terms.svg", caption: "The two terms of the test negative ELBO: reconstruction and KL.")
 
     // 7. A 2-D latent space, drawn --------------------------------------------------
     let mapModel = latent == 2 ? vae : (mapEpochs > 0 ? lab.models[.map] : nil)
     if let mapModel {
       Console.section("7. A VAE with a 2-D code, drawn as a map")
-      if mapModel !== vae { try lab.train(.map) }
-      try stopIfInterrupted(lab, &report, started: started, run: run)
+      if mapModel !== vae { try lab.train(.map, epochs: mapEpochs, every: every, in: run) }
       let mapValue = lab.evaluate(mapModel, testImages)
       print("2-D VAE: test −ELBO \(elbo(mapValue))")
       let means = mapModel.encode(testImages).mean
@@ -223,41 +213,27 @@ struct Lesson05: ParsableCommand {
                                 title: "μ(x) of the \(Format.count(testImages.shape[0])) test images",
                                 xLabel: "z₁", yLabel: "z₂")
       scatter.radius = 1.5
-      try scatter.write(to: run.file("latent-map.svg"))
+      try scatter.write(to: file("latent-map.svg"))
       try PNG.writeGrid(manifold(mapModel, side: 15, range: 2), columns: 15, padding: 0, scale: 2,
-                        to: run.file("latent-manifold.png"))
+                        to: file("latent-manifold.png"))
       print("wrote latent-map.svg (the test set's codes, coloured by class) and latent-manifold.png")
       print("(decoding a 15×15 grid of codes over [−2, 2]²: z₁ left to right, z₂ bottom to top)")
-      report.metrics.append(("2-D VAE −ELBO, test (nats/image)", elbo(mapValue)))
-      report.addFigure("latent-map.svg", caption: "The 2-D VAE's codes μ(x) of the test images, coloured by class.")
-      report.addFigure("latent-manifold.png", caption: "The 2-D VAE's decoder over a 15×15 grid of codes in [−2, 2]² "
+      run.report.metrics.append(("2-D VAE −ELBO, test (nats/image)", elbo(mapValue)))
+      run.report.addFigure("latent-map.svg", caption: "The 2-D VAE's codes μ(x) of the test images, coloured by class.")
+      run.report.addFigure("latent-manifold.png", caption: "The 2-D VAE's decoder over a 15×15 grid of codes in [−2, 2]² "
                        + "(z₁ left to right, z₂ bottom to top).")
     }
 
-    report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
-    try run.keepCheckpoint(resumedFrom: options.resume)
-    report.addLink(RunFolder.checkpointFile, text: "the checkpoint (models, Adam state, random generators; --resume it)")
-    report.addLink(RunFolder.samplesFile, text: "\(Format.count(options.numSamples)) VAE samples (safetensors, "
-                   + "tensor 'samples', N×1×28×28 in [0, 1])")
-    metrics.close()
-    try report.finish(started: started)
+    try run.finish()
   }
 
-  /// After a training phase that Ctrl-C stopped: the report, and exit 130.
-  func stopIfInterrupted(_ lab: Trainer, _ report: inout RunReport, started: Double, run: RunFolder) throws {
-    guard let (step, steps) = lab.interruptedAfter else { return }
-    try report.finishInterrupted(started: started, step: step, steps: steps, checkpoint: run.file(RunFolder.checkpointFile))
-  }
-
-  /// Takes the run-shaping settings from the checkpoint unless a flag was given;
-  /// a flag that contradicts the checkpoint is an error.
-  mutating func adopt(_ checkpoint: Checkpoint) throws {
-    try checkpoint.adopt("seed", flag: "--seed", into: &options.seed)
-    try checkpoint.adopt("arch", flag: "--arch", into: &arch)
-    try checkpoint.adopt("latent", flag: "--latent", into: &latent)
-    try checkpoint.adopt("binarize", flag: "--binarize", into: &binarize)
-    try checkpoint.adopt("ae_epochs", flag: "--ae-epochs", into: &aeEpochs)
-    try checkpoint.adopt("map_epochs", flag: "--map-epochs", into: &mapEpochs)
+  /// Batches an epoch of the data the checkpoint was trained on (1 for a fresh run: nothing is done yet).
+  func stepsPerEpoch(resumed: Checkpoint?) throws -> Int {
+    guard let resumed else { return 1 }
+    guard let count = resumed.metadata["steps_per_epoch"].flatMap(Int.init), count > 0 else {
+      throw CheckpointError.missingMetadata(path: resumed.path ?? "checkpoint", key: "steps_per_epoch")
+    }
+    return count
   }
 }
 

@@ -1,45 +1,6 @@
 import Foundation
 import GenLab
 
-/// Everything that shapes a run; stored in checkpoints so `--resume` continues the same run.
-struct TrainingSettings {
-  var arch: Architecture
-  var latent: Int
-  var binarize: Bool
-  var epochs: Int
-  var aeEpochs: Int
-  var mapEpochs: Int
-  var batchSize: Int
-  var learningRate: Float
-  var every: Int
-  var seed: UInt64
-  var implementation: Implementation
-
-  func epochs(_ phase: Phase) -> Int {
-    switch phase {
-    case .autoencoder: return aeEpochs
-    case .vae: return epochs
-    case .map: return mapEpochs
-    }
-  }
-
-  /// What the checkpoint keeps (and `Lesson05.adopt` reads back).
-  var stored: [String: String] {
-    ["arch": arch.rawValue, "latent": String(latent), "binarize": String(binarize), "epochs": String(epochs),
-     "ae_epochs": String(aeEpochs), "map_epochs": String(mapEpochs), "batch_size": String(batchSize),
-     "seed": String(seed)]
-  }
-
-  /// For the report.
-  var table: [(key: String, value: String)] {
-    [("seed", String(seed)), ("arch", arch.rawValue), ("latent", String(latent)),
-     ("targets", binarize ? "binarized at 0.5" : "gray values in [0, 1]"),
-     ("epochs (VAE)", String(epochs)), ("ae-epochs", String(aeEpochs)), ("map-epochs", String(mapEpochs)),
-     ("batch-size", String(batchSize)), ("lr (Adam)", Format.number(learningRate)), ("every", "\(every) epoch(s)"),
-     ("impl", implementation.rawValue)]
-  }
-}
-
 /// Negative ELBO in nats per image, and its two terms.
 struct Evaluation {
   var total: Double
@@ -55,165 +16,112 @@ struct EpochRecord {
   var test: Evaluation
 }
 
-/// Trains the lesson's models one phase after another, with snapshots, checkpoints,
-/// metrics and resumption. The training step itself is `VariationalAutoencoder.step` in
-/// Sources/Models/VAE.swift: read it.
+/// The lesson's three models — the autoencoder, the VAE, the 2-D VAE drawn as a map — their
+/// optimizers and random generators, trained one phase after another, and what the lesson
+/// records of them. The training step itself is `VariationalAutoencoder.step` in
+/// Sources/Models/VAE.swift: read it. (The loop, checkpoints and resuming are Lab's `TrainingRun`.)
 final class Trainer {
-  let settings: TrainingSettings
-  let run: RunFolder
-  let metrics: MetricsLog
+  let seed: UInt64
+  let batchSize: Int
   let train: Tensor
   let test: Tensor
-  let resume: Checkpoint?
-  private(set) var models: [Phase: VariationalAutoencoder] = [:]
+  let models: [Phase: VariationalAutoencoder]
+  let optimizers: [Phase: Adam]
+  let noise: [Phase: RandomStream]
+  /// The VAE's frames: the same 64 codes decoded after every epoch.
+  let frames: Snapshots
   private(set) var history: [EpochRecord] = []
-  private(set) var frames: [Image] = []
-  private(set) var stepTime: [Phase: Double] = [:]
-  /// (step, total steps) after which Ctrl-C stopped training, at the end of an epoch (its
-  /// checkpoint is written), or nil.
-  private(set) var interruptedAfter: (step: Int, steps: Int)?
   private let fixedCodes: Tensor
   let stepsPerEpoch: Int
 
-  init(settings: TrainingSettings, run: RunFolder, metrics: MetricsLog, train: Tensor, test: Tensor,
-       resume: Checkpoint?) {
-    self.settings = settings
-    self.run = run
-    self.metrics = metrics
-    self.train = train
-    self.test = test
-    self.resume = resume
+  init(arch: Architecture, latent: Int, seed: UInt64, batchSize: Int, learningRate: Float, implementation: Implementation,
+       train: Tensor, test: Tensor, folder: RunFolder) {
+    (self.seed, self.batchSize, self.train, self.test) = (seed, batchSize, train, test)
     // Every model is initialised from one stream in a fixed order, resumed or not.
-    var rng = RNG(seed: settings.seed, stream: 1)
-    models[.autoencoder] = VariationalAutoencoder(architecture: settings.arch, latent: settings.latent, variational: false,
-                                                  implementation: settings.implementation, rng: &rng)
-    models[.vae] = VariationalAutoencoder(architecture: settings.arch, latent: settings.latent, variational: true,
-                                          implementation: settings.implementation, rng: &rng)
-    models[.map] = VariationalAutoencoder(architecture: settings.arch, latent: 2, variational: true,
-                                          implementation: settings.implementation, rng: &rng)
-    var codes = RNG(seed: settings.seed, stream: 2)
-    fixedCodes = Tensor.normal([64, settings.latent], using: &codes)
-    stepsPerEpoch = Batches(itemCount: train.shape[0], batchSize: settings.batchSize, seed: 0).count
-  }
-
-  /// The global step at the start of `epoch` of `phase` (phases follow each other).
-  func globalStep(_ phase: Phase, epoch: Int) -> Int {
-    let before = Phase.allCases.prefix { $0 != phase }.reduce(0) { $0 + settings.epochs($1) }
-    return (before + epoch) * stepsPerEpoch
-  }
-
-  // MARK: Phases, epochs, checkpoints
-
-  func train(_ phase: Phase) throws {
-    let model = models[phase]!
-    let epochs = settings.epochs(phase)
-    let optimizer = Adam(parameters: model.parameters, learningRate: settings.learningRate)
-    var rng = RNG(seed: settings.seed, stream: phase.stream)
-    var startEpoch = 0
-    if let resume, let resumed = resume.metadata["phase"].flatMap(Phase.init(rawValue:)) {
-      let order = Phase.allCases
-      if order.firstIndex(of: phase)! < order.firstIndex(of: resumed)! {
-        try restore(phase, from: resume)
-        print("\(phase.title): trained in the resumed run, restored from the checkpoint")
-        return
-      }
-      if phase == resumed {
-        try restore(phase, from: resume)
-        try resume.restore(optimizer, as: phase.rawValue)
-        rng = try resume.rng(phase.rawValue)
-        startEpoch = resume.epoch
-        print("\(phase.title): continuing after epoch \(startEpoch) of \(epochs)")
-      }
+    var rng = RNG(seed: seed, stream: 1)
+    var models: [Phase: VariationalAutoencoder] = [:]
+    for phase in Phase.allCases {
+      models[phase] = VariationalAutoencoder(architecture: arch, latent: phase == .map ? 2 : latent,
+                                             variational: phase != .autoencoder, implementation: implementation, rng: &rng)
     }
-    guard startEpoch < epochs else { return }
+    self.models = models
+    optimizers = models.mapValues { Adam(parameters: $0.parameters, learningRate: learningRate) }
+    noise = Dictionary(uniqueKeysWithValues: Phase.allCases.map { ($0, RandomStream(seed: seed, stream: $0.stream)) })
+    var codes = RNG(seed: seed, stream: 2)
+    fixedCodes = Tensor.normal([64, latent], using: &codes)
+    stepsPerEpoch = Batches(itemCount: train.shape[0], batchSize: batchSize, seed: 0).count
+    frames = Snapshots(folder) { String(format: "vae-epoch-%03d.png", $0) }
+  }
 
-    let progress = Progress(total: (epochs - startEpoch) * stepsPerEpoch, label: phase.title)
-    var stepTimes: [Double] = []
-    for epoch in startEpoch..<epochs {
-      let batches = Batches(itemCount: train.shape[0], batchSize: settings.batchSize,
-                            seed: settings.seed &+ phase.stream, epoch: epoch)
-      var epochLoss = 0.0
-      for (index, indices) in batches.enumerated() {
-        let step = globalStep(phase, epoch: epoch) + index + 1
-        let x = train.gather(indices)
-        let t0 = Timing.now()
-        let (loss, reconstruction, kl) = model.step(x, optimizer: optimizer, rng: &rng)
-        stepTimes.append(Timing.now() - t0)
-        try TrainingGuard.check(step: step, losses: [("the \(phase.title) loss (reconstruction \(reconstruction), "
-                                                      + "KL \(kl))", loss)], parameters: model.parameters)
-        epochLoss += loss
-        if step % 50 == 0 {
-          try metrics.log(step: step, epoch: epoch + 1, ["phase": Double(Phase.allCases.firstIndex(of: phase)!),
-                                                           "loss": loss, "reconstruction": reconstruction, "kl": kl])
-        }
-        progress.update((epoch - startEpoch) * stepsPerEpoch + index + 1,
-                        ["epoch": Float(epoch + 1), "loss": Float(loss)])
-      }
+  /// Every model, optimizer and generator, for the checkpoint.
+  func keep(in run: TrainingRun) {
+    for phase in Phase.allCases {
+      run.keep(models[phase]!.encoder, as: "\(phase.rawValue).encoder")
+      run.keep(models[phase]!.decoder, as: "\(phase.rawValue).decoder")
+    }
+    for phase in Phase.allCases { run.keep(optimizers[phase]!, as: phase.rawValue) }
+    for phase in Phase.allCases { run.keep(noise[phase]!, as: phase.rawValue) }
+  }
+
+  /// The steps of `phase` a checkpoint has done (`steps.<phase>` in its metadata).
+  static func stepsDone(_ phase: Phase, in checkpoint: Checkpoint?) -> Int {
+    checkpoint?.metadata["steps.\(phase.rawValue)"].flatMap(Int.init) ?? 0
+  }
+
+  // MARK: A phase
+
+  /// Trains `phase` up to `epochs` epochs (from where the checkpoint left it): metrics every 50
+  /// steps of the run, the test −ELBO after every epoch, the VAE's frame after every epoch, a
+  /// checkpoint every `every` epochs and after the last.
+  @discardableResult
+  func train(_ phase: Phase, epochs: Int, every: Int, in run: TrainingRun) throws -> TrainingLoop.Summary {
+    let model = models[phase]!, optimizer = optimizers[phase]!, noise = self.noise[phase]!
+    let perEpoch = stepsPerEpoch, total = epochs * perEpoch
+    let done = min(Self.stepsDone(phase, in: run.resumed), total)
+    let phaseIndex = Double(Phase.allCases.firstIndex(of: phase)!)
+    if done > 0 { print("\(phase.title): \(done == total ? "trained" : "continuing") after epoch \(done / perEpoch) of \(epochs)") }
+    var loop = run.loop(label: phase.title, total: total, done: done)
+    loop.parameters = prefixedParameters([("\(phase.rawValue).encoder", model.encoder), ("\(phase.rawValue).decoder", model.decoder)])
+    loop.when({ _ in run.step % 50 == 0 }, name: "log", atEnd: false) { step, window in
+      try run.metrics.log(step: run.step, epoch: (step - 1) / perEpoch + 1,
+                          ["phase": phaseIndex, "loss": window.latest("loss"),
+                           "reconstruction": window.latest("reconstruction"), "kl": window.latest("KL")])
+    }
+    loop.every(perEpoch, name: "epoch") { [self] step, window in
+      let epoch = step / perEpoch
       let test = evaluate(model, self.test)
-      let record = EpochRecord(phase: phase, epoch: epoch + 1, trainLoss: epochLoss / Double(batches.count), test: test)
+      let record = EpochRecord(phase: phase, epoch: epoch, trainLoss: window.mean("loss"), test: test)
       history.append(record)
-      try metrics.log(step: globalStep(phase, epoch: epoch + 1), epoch: epoch + 1,
-                      ["phase": Double(Phase.allCases.firstIndex(of: phase)!), "train_loss": record.trainLoss,
-                       "test_loss": test.total, "test_reconstruction": test.reconstruction, "test_kl": test.kl])
-      if phase == .vae { try snapshot(model, epoch: epoch + 1) }
-      if (epoch + 1) % settings.every == 0 || epoch + 1 == epochs || Interrupt.requested {
-        try checkpoint(phase: phase, epoch: epoch + 1, optimizer: optimizer, rng: rng)
-      }
-      if Interrupt.requested {
-        // Checkpoints are per epoch, so Ctrl-C takes effect at the end of the epoch.
-        interruptedAfter = (globalStep(phase, epoch: epoch + 1),
-                            globalStep(Phase.allCases.last!, epoch: settings.epochs(Phase.allCases.last!)))
-        break
+      try run.metrics.log(step: run.step, epoch: epoch,
+                          ["phase": phaseIndex, "train_loss": record.trainLoss, "test_loss": test.total,
+                           "test_reconstruction": test.reconstruction, "test_kl": test.kl])
+      if phase == .vae {
+        try frames.add(Image(grid: model.decodeMean(fixedCodes), columns: 8, scale: 2), at: epoch)
       }
     }
-    progress.finish()
-    stepTimes.sort()
-    stepTime[phase] = stepTimes[stepTimes.count / 2]
-  }
-
-  private func restore(_ phase: Phase, from checkpoint: Checkpoint) throws {
-    try checkpoint.restore(models[phase]!.encoder, as: "\(phase.rawValue).encoder")
-    try checkpoint.restore(models[phase]!.decoder, as: "\(phase.rawValue).decoder")
-  }
-
-  /// Writes `checkpoint.safetensors` (atomically: an interrupted write keeps the old one).
-  private func checkpoint(phase: Phase, epoch: Int, optimizer: Adam, rng: RNG) throws {
-    var checkpoint = Checkpoint(lesson: Lesson05.lessonName, seed: settings.seed,
-                                step: globalStep(phase, epoch: epoch), epoch: epoch)
-    checkpoint.settings = settings.stored
-    checkpoint.metadata["phase"] = phase.rawValue
-    for other in Phase.allCases {
-      checkpoint.add(models[other]!.encoder, as: "\(other.rawValue).encoder")
-      checkpoint.add(models[other]!.decoder, as: "\(other.rawValue).decoder")
+    var batches: Batches?
+    return try run.train(&loop, checkpointEvery: every * perEpoch, epoch: { $0 / perEpoch }) { [self] step in
+      let epoch = (step - 1) / perEpoch
+      if batches?.epoch != epoch {
+        batches = Batches(itemCount: train.shape[0], batchSize: batchSize, seed: seed &+ phase.stream, epoch: epoch)
+      }
+      let x = train.gather(batches![(step - 1) % perEpoch])
+      let (loss, reconstruction, kl) = model.step(x, optimizer: optimizer, rng: &noise.rng)
+      run.metadata["steps.\(phase.rawValue)"] = String(step)
+      return [("loss", loss), ("reconstruction", reconstruction), ("KL", kl)]
     }
-    checkpoint.add(optimizer, as: phase.rawValue)
-    checkpoint.add(rng, as: phase.rawValue)
-    try checkpoint.write(to: run.file("checkpoint.safetensors"))
   }
 
-  /// The fixed codes decoded: one frame of the training animation, also kept as a PNG.
-  private func snapshot(_ model: VariationalAutoencoder, epoch: Int) throws {
-    let image = Image(grid: model.decodeMean(fixedCodes), columns: 8, scale: 2)
-    frames.append(image)
-    try PNG.write(image, to: run.file(String(format: "vae-epoch-%03d.png", epoch)))
-  }
-
-  /// A resumed run starts with the earlier run's metrics, curves and frames.
-  func carryOver() throws {
-    guard let resume else { return }
-    for entry in try metrics.carryOver(from: resume) {
+  /// A resumed run starts with the earlier run's curves and frames (when its folder has them).
+  func carryOver(_ entries: [MetricsLog.Entry], from checkpoint: Checkpoint?) throws {
+    for entry in entries {
       guard let test = entry.values["test_loss"], let phaseIndex = entry.values["phase"],
             let epoch = entry.values["epoch"], let train = entry.values["train_loss"] else { continue }
-      let phase = Phase.allCases[Int(phaseIndex)]
-      history.append(EpochRecord(phase: phase, epoch: Int(epoch), trainLoss: train,
+      history.append(EpochRecord(phase: Phase.allCases[Int(phaseIndex)], epoch: Int(epoch), trainLoss: train,
                                  test: Evaluation(total: test, reconstruction: entry.values["test_reconstruction"] ?? .nan,
                                                   kl: entry.values["test_kl"] ?? .nan)))
-      if phase == .vae {
-        if let copy = try run.carryOver(String(format: "vae-epoch-%03d.png", Int(epoch)), from: resume) {
-          frames.append(try PNG.read(file: copy))
-        }
-      }
     }
+    try frames.carryOver(from: checkpoint, through: Self.stepsDone(.vae, in: checkpoint) / stepsPerEpoch)
   }
 
   // MARK: Evaluation and pictures of training
@@ -222,16 +130,9 @@ final class Trainer {
   /// `images`, one ε per image from a fixed stream (the same for every call), in
   /// evaluation mode: `VariationalAutoencoder.evaluate`.
   func evaluate(_ model: VariationalAutoencoder, _ images: Tensor) -> Evaluation {
-    var rng = RNG(seed: settings.seed, stream: 60)
+    var rng = RNG(seed: seed, stream: 60)
     let value = model.evaluate(images, rng: &rng)
     return Evaluation(total: value.total, reconstruction: value.reconstruction, kl: value.kl)
-  }
-
-  func writeAnimation(to path: String) throws {
-    guard !frames.isEmpty else { return }
-    var delays = [Int](repeating: 50, count: frames.count)
-    delays[delays.count - 1] = 300   // linger on the last frame
-    try GIF.write(frames: frames, delays: delays, to: path)
   }
 
   func writeCurves(to path: String, termsTo termsPath: String) throws {
