@@ -87,39 +87,3 @@ struct CacheError: Error, CustomStringConvertible {
   var description: String
   init(_ description: String) { self.description = description }
 }
-
-/// Ctrl-C during training: the models finished so far are cached; the next run trains the rest.
-struct Interrupted: Error, CustomStringConvertible {
-  var model: String
-  var step: Int
-  var steps: Int
-  var cache: String
-  var description: String {
-    "interrupted while training \(model) (step \(step) of \(steps)); the models trained before it are cached in "
-      + "\(cache) — run the same command again to train only the rest"
-  }
-}
-
-/// `steps` training steps over shuffled batches of `count` items. `body(step, indices,
-/// progress)` trains on one batch, updates the progress line and returns its losses, which
-/// are checked for NaN (with `parameters`, to name the layer). Returns the seconds taken.
-func trainLoop(_ label: String, steps: Int, count: Int, batchSize: Int, seed: UInt64, cache: String,
-               parameters: [(name: String, parameter: Parameter)],
-               _ body: (Int, [Int], Lab.Progress) -> [(name: String, value: Double)]) throws -> Double {
-  precondition(count >= batchSize, "\(label): batch \(batchSize) is larger than the \(count) training images")
-  let progress = Lab.Progress(total: steps, label: label)
-  let started = Timing.now()
-  let perEpoch = count / batchSize
-  var batches: Batches?
-  for step in 1...max(steps, 1) where step <= steps {
-    let epoch = (step - 1) / perEpoch
-    if batches?.epoch != epoch {
-      batches = Batches(itemCount: count, batchSize: batchSize, seed: seed, epoch: epoch, dropLast: true)
-    }
-    let losses = body(step, Array(batches![(step - 1) % perEpoch]), progress)
-    try TrainingGuard.check(step: step, losses: losses, parameters: parameters)
-    if Interrupt.requested { throw Interrupted(model: label, step: step, steps: steps, cache: cache) }
-  }
-  progress.finish()
-  return Timing.now() - started
-}

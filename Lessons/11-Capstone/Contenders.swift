@@ -64,26 +64,3 @@ func toUnit(_ images: Tensor) -> Tensor { images.map { min(max(($0 + 1) / 2, 0),
 func inChunks(_ count: Int, _ chunk: Int, _ make: (Int) -> Tensor) -> Tensor {
   Tensor.concatenatingRows(stride(from: 0, to: count, by: chunk).map { make(min(chunk, count - $0)) })
 }
-
-/// Loads `name` from the cache when its settings match, else trains it and caches it.
-/// `restore` copies the weights out of a checkpoint; `train` trains from scratch and
-/// returns its seconds; `save` adds the weights to a checkpoint. A cached file whose
-/// tensors do not fit the model (another architecture) is trained again.
-func trainOrLoad(_ name: String, cache: ModelCache, seed: UInt64, steps: Int, settings: [String: String],
-                 restore: (Checkpoint) throws -> Void, train: () throws -> Double,
-                 save: (inout Checkpoint) -> Void) throws -> (seconds: Double, cached: Bool) {
-  if let checkpoint = cache.load(name, settings: settings) {
-    do {
-      try restore(checkpoint)
-      return (checkpoint.trainSeconds, true)
-    } catch {
-      print("\(name): the cached file does not fit the model (\(error)): training again")
-    }
-  }
-  let seconds = try train()
-  var checkpoint = ModelCache.checkpoint(seed: seed, steps: steps, settings: settings, trainSeconds: seconds)
-  save(&checkpoint)
-  try cache.store(name, checkpoint)
-  print("\(name): trained in \(Format.duration(seconds))")
-  return (seconds, false)
-}

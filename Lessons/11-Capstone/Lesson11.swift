@@ -146,10 +146,13 @@ struct Lesson11: ParsableCommand {
       report.addLink("metrics.jsonl", text: "every number of the table, one JSON object per row")
       metrics.close()
       try report.finish(started: started)
-    } catch let stop as Interrupted {
+    } catch let stop as TrainingInterrupted {
+      // The models finished so far are cached; the next run trains the rest.
       metrics.close()
-      FileHandle.standardError.write(Data("\(Self.lessonName): \(stop)\n".utf8))
-      Foundation.exit(Interrupt.exitStatus)
+      FileHandle.standardError.write(Data(("\(Self.lessonName): interrupted while training \(stop.label) (step \(stop.step) "
+        + "of \(stop.total)); the models trained before it are cached in \(cacheFolder) — run the same command again "
+        + "to train only the rest\n").utf8))
+      throw ExitCode(Interrupt.exitStatus)
     }
   }
 }

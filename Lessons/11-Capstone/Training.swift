@@ -28,6 +28,36 @@ struct Trainers {
   /// Settings every cached model shares.
   var common: [String: String] { ["seed": String(seed), "data": data.key, "impl": implementation.rawValue] }
 
+  /// The cached weights of `name` when they were trained with `settings`; otherwise `steps`
+  /// training steps over shuffled batches of the training images (`step(indices)` trains on
+  /// one and returns its losses, which the loop checks for NaN in the `guarded` models, by
+  /// default the `keep` ones), then the `keep` models cached. Returns the training seconds (the
+  /// cached ones when loaded). Ctrl-C ends the loop after the step in progress (`TrainingInterrupted`).
+  func trainOrLoad(_ name: String, label: String, settings: [String: String], keep: [(String, any Trainable)],
+                   guarded: [(String, any Trainable)]? = nil, steps: Int, batchSize: Int, batchSeed: UInt64,
+                   step: ([Int]) -> TrainingLoop.Values) throws -> (seconds: Double, cached: Bool) {
+    if let checkpoint = cache.load(name, settings: settings) {
+      do {
+        for (prefix, model) in keep { try checkpoint.restore(model, as: prefix) }
+        return (checkpoint.trainSeconds, true)
+      } catch {
+        print("\(name): the cached file does not fit the model (\(error)): training again")
+      }
+    }
+    let count = data.train.shape[0]
+    precondition(count >= batchSize, "\(label): batch \(batchSize) is larger than the \(count) training images")
+    var batches = StepBatches(itemCount: count, batchSize: batchSize, seed: batchSeed)
+    var loop = TrainingLoop(label: label, total: steps, parameters: prefixedParameters(guarded ?? keep))
+    let started = Timing.now()
+    try loop.run { step(batches.indices(step: $0)) }
+    let seconds = Timing.now() - started
+    var checkpoint = ModelCache.checkpoint(seed: seed, steps: steps, settings: settings, trainSeconds: seconds)
+    for (prefix, model) in keep { checkpoint.add(model, as: prefix) }
+    try cache.store(name, checkpoint)
+    print("\(name): trained in \(Format.duration(seconds))")
+    return (seconds, false)
+  }
+
   // MARK: The classifier that measures sample quality
 
   func classifier() throws -> (model: FashionClassifier, seconds: Double, cached: Bool) {
@@ -37,18 +67,12 @@ struct Trainers {
     let steps = budgets.classifierEpochs * (data.train.shape[0] / batch)
     let settings = common.merging(["model": "FashionClassifier", "epochs": String(budgets.classifierEpochs),
                                    "batch_size": String(batch), "lr": String(learningRate)]) { $1 }
-    let result = try trainOrLoad("classifier", cache: cache, seed: seed, steps: steps, settings: settings,
-                                 restore: { try $0.restore(model, as: "classifier") },
-                                 train: {
-      let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
-      let labels = data.source.train.labels
-      return try trainLoop("classifier", steps: steps, count: data.train.shape[0], batchSize: batch, seed: seed ^ 11,
-                           cache: cache.folder, parameters: model.parameters) { step, indices, progress in
-        let loss = model.step(data.train.gather(indices), labels: indices.map { labels[$0] }, optimizer: optimizer)
-        progress.update(step, ["loss": Float(loss)])
-        return [("the classifier's cross-entropy", loss)]
-      }
-    }, save: { $0.add(model, as: "classifier") })
+    let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
+    let labels = data.source.train.labels
+    let result = try trainOrLoad("classifier", label: "classifier", settings: settings, keep: [("classifier", model)],
+                                 steps: steps, batchSize: batch, batchSeed: seed ^ 11) { indices in
+      [("cross-entropy", model.step(data.train.gather(indices), labels: indices.map { labels[$0] }, optimizer: optimizer))]
+    }
     return (model, result.seconds, result.cached)
   }
 
@@ -79,18 +103,12 @@ struct Trainers {
     let steps = budgets.vaeEpochs * (data.train.shape[0] / batch)
     let settings = common.merging(["model": "VAE mlp latent 20", "epochs": String(budgets.vaeEpochs),
                                    "batch_size": String(batch), "lr": String(learningRate)]) { $1 }
-    let result = try trainOrLoad("vae", cache: cache, seed: seed, steps: steps, settings: settings,
-                                 restore: { try $0.restore(model, as: "vae") },
-                                 train: {
-      let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
-      var noise = RNG(seed: seed, stream: 14)
-      return try trainLoop("VAE", steps: steps, count: data.train.shape[0], batchSize: batch, seed: seed ^ 13,
-                           cache: cache.folder, parameters: model.parameters) { step, indices, progress in
-        let loss = model.step(data.trainBinary.gather(indices), optimizer: optimizer, rng: &noise)
-        progress.update(step, ["−ELBO": Float(loss.loss)])
-        return [("the negative ELBO", loss.loss)]
-      }
-    }, save: { $0.add(model, as: "vae") })
+    let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
+    var noise = RNG(seed: seed, stream: 14)
+    let result = try trainOrLoad("vae", label: "VAE", settings: settings, keep: [("vae", model)],
+                                 steps: steps, batchSize: batch, batchSeed: seed ^ 13) { indices in
+      [("−ELBO", model.step(data.trainBinary.gather(indices), optimizer: optimizer, rng: &noise).loss)]
+    }
     var evaluation = RNG(seed: seed, stream: 15)
     let elbo = model.evaluate(data.testBinary, rng: &evaluation)
     let iwaeImages = min(Self.iwaeImages, data.testBinary.shape[0]), k = 100
@@ -124,18 +142,13 @@ struct Trainers {
     let settings = common.merging(["model": "DCGAN", "steps": String(steps), "batch_size": String(batch),
                                    "lr": "0.0002"]) { $1 }
     let images = data.train.map { 2 * $0 - 1 }
-    let result = try trainOrLoad("dcgan", cache: cache, seed: seed, steps: steps, settings: settings,
-                                 restore: { try $0.restore(gan.generator, as: "generator") },
-                                 train: {
-      var noise = RNG(seed: seed, stream: 17)
-      let parameters = prefixedParameters([("generator", gan.generator), ("discriminator", gan.discriminator)])
-      return try trainLoop("DCGAN", steps: steps, count: images.shape[0], batchSize: batch, seed: seed ^ 16,
-                           cache: cache.folder, parameters: parameters) { step, indices, progress in
-        let r = gan.step(real: images.gather(indices), noise: &noise)
-        progress.update(step, ["D": Float(r.discriminatorLoss), "G": Float(r.generatorLoss)])
-        return [("the discriminator loss", r.discriminatorLoss), ("the generator loss", r.generatorLoss)]
-      }
-    }, save: { $0.add(gan.generator, as: "generator") })
+    var noise = RNG(seed: seed, stream: 17)
+    let result = try trainOrLoad("dcgan", label: "DCGAN", settings: settings, keep: [("generator", gan.generator)],
+                                 guarded: [("generator", gan.generator), ("discriminator", gan.discriminator)],
+                                 steps: steps, batchSize: batch, batchSeed: seed ^ 16) { indices in
+      let r = gan.step(real: images.gather(indices), noise: &noise)
+      return [("D loss", r.discriminatorLoss), ("G loss", r.generatorLoss)]
+    }
     print("DCGAN: generator \(Format.count(gan.generator.parameterCount)) parameters (the discriminator's "
           + "\(Format.count(gan.discriminator.parameterCount)) are needed only to train)")
     return Contender(name: "DCGAN", domain: .gray,
@@ -155,17 +168,11 @@ struct Trainers {
     let steps = budgets.pixelCNNSteps
     let settings = common.merging(["model": "PixelCNN", "steps": String(steps), "channels": String(budgets.pixelCNNChannels),
                                    "batch_size": String(batch), "lr": String(learningRate)]) { $1 }
-    let result = try trainOrLoad("pixelcnn", cache: cache, seed: seed, steps: steps, settings: settings,
-                                 restore: { try $0.restore(model, as: "pixelcnn") },
-                                 train: {
-      let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
-      return try trainLoop("PixelCNN", steps: steps, count: data.train.shape[0], batchSize: batch, seed: seed ^ 18,
-                           cache: cache.folder, parameters: model.parameters) { step, indices, progress in
-        let loss = model.step(data.trainBinary.gather(indices), optimizer: optimizer)
-        progress.update(step, ["−log p": Float(loss)])
-        return [("the negative log-likelihood", loss)]
-      }
-    }, save: { $0.add(model, as: "pixelcnn") })
+    let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
+    let result = try trainOrLoad("pixelcnn", label: "PixelCNN", settings: settings, keep: [("pixelcnn", model)],
+                                 steps: steps, batchSize: batch, batchSeed: seed ^ 18) { indices in
+      [("−log p", model.step(data.trainBinary.gather(indices), optimizer: optimizer))]
+    }
     let started = Timing.now()
     let nll = mean(model.negativeLogLikelihood(data.testBinary))
     print("PixelCNN: \(Format.count(model.parameterCount)) parameters; test −log p(x) = \(nats(nll)) (exact; "
@@ -186,23 +193,13 @@ struct Trainers {
     let settings = common.merging(["model": "DDPM U-Net", "steps": String(steps), "channels": String(budgets.diffusionChannels),
                                    "batch_size": String(batch), "lr": "0.001", "T": "1000"]) { $1 }
     let images = data.train.map { 2 * $0 - 1 }
-    let result = try trainOrLoad("diffusion", cache: cache, seed: seed, steps: steps, settings: settings,
-                                 restore: {
-                                   try $0.restore(model.network, as: "unet")
-                                   try $0.restore(model.average, as: "average")
-                                 },
-                                 train: {
-      var noise = RNG(seed: seed, stream: 20)
-      return try trainLoop("diffusion", steps: steps, count: images.shape[0], batchSize: batch, seed: seed ^ 19,
-                           cache: cache.folder, parameters: model.network.parameters) { step, indices, progress in
-        let r = model.step(images.gather(indices), rng: &noise)
-        progress.update(step, ["loss": Float(r.loss)])
-        return [("the ε-prediction loss", r.loss)]
-      }
-    }, save: {
-      $0.add(model.network, as: "unet")
-      $0.add(model.average, as: "average")
-    })
+    var noise = RNG(seed: seed, stream: 20)
+    let result = try trainOrLoad("diffusion", label: "diffusion", settings: settings,
+                                 keep: [("unet", model.network), ("average", model.average)],
+                                 guarded: [("unet", model.network)],
+                                 steps: steps, batchSize: batch, batchSeed: seed ^ 19) { indices in
+      [("ε loss", model.step(images.gather(indices), rng: &noise).loss)]
+    }
     print("diffusion: U-Net \(Format.count(model.parameterCount)) parameters, T = 1000; samples use the weights' moving average")
     func ddim(_ calls: Int) -> Contender {
       Contender(name: "Diffusion, DDIM \(calls)",
