@@ -219,56 +219,6 @@ public struct Checkpoint {
     return rng
   }
 
-  /// Checks that a setting the run was started with agrees with this run's value.
-  /// `flag` is how the user sets it (for the message).
-  public func requireSetting(_ key: String, equals value: String, flag: String) throws {
-    guard let stored = settings[key] else { throw CheckpointError.missingMetadata(path: fileName, key: "setting.\(key)") }
-    if stored != value {
-      throw CheckpointError.settingMismatch(path: fileName, flag: flag, checkpoint: stored, given: value)
-    }
-  }
-
-  /// For a resumed run: sets `value` to the checkpoint's setting `key`, unless `flag`
-  /// was typed on the command line — then the two must agree (a different value would
-  /// make it a different run: `settingMismatch`). Absent settings leave `value` alone.
-  public func adopt<T: LosslessStringConvertible>(_ key: String, flag: String, into value: inout T,
-                                                  arguments: [String] = CommandLine.arguments) throws {
-    guard let stored = settings[key] else { return }
-    let current = String(describing: value)
-    if LessonOptions.isGiven(flag, arguments: arguments) {
-      if stored != current {
-        throw CheckpointError.settingMismatch(path: fileName, flag: flag, checkpoint: stored, given: current)
-      }
-      return
-    }
-    guard let parsed = T(stored) else { throw CheckpointError.invalidMetadata(path: fileName, key: "setting.\(key)", value: stored) }
-    value = parsed
-  }
-
-  /// A training flag's value on a possibly resumed run: the flag if it was given, else the
-  /// checkpoint's `setting.<key>`, else the lesson's default. A stored setting that does not
-  /// parse is an error naming the file and the key (not a silent fall back to the default).
-  public static func setting<T: LosslessStringConvertible>(_ flag: T?, _ key: String, from checkpoint: Checkpoint?,
-                                                            default value: T) throws -> T {
-    if let flag { return flag }
-    guard let checkpoint, let stored = checkpoint.settings[key] else { return value }
-    guard let parsed = T(stored) else {
-      throw CheckpointError.invalidMetadata(path: checkpoint.fileName, key: "setting.\(key)", value: stored)
-    }
-    return parsed
-  }
-
-  /// `adopt` for a flag whose values are an enumeration's raw strings (`--arch mlp`).
-  public func adopt<T: RawRepresentable>(_ key: String, flag: String, into value: inout T,
-                                         arguments: [String] = CommandLine.arguments) throws where T.RawValue == String {
-    var raw = value.rawValue
-    try adopt(key, flag: flag, into: &raw, arguments: arguments)
-    guard let parsed = T(rawValue: raw) else {
-      throw CheckpointError.invalidMetadata(path: fileName, key: "setting.\(key)", value: raw)
-    }
-    value = parsed
-  }
-
   private func lookup(_ key: String, shape: [Int]) throws -> Tensor {
     guard let tensor = table[key] else { throw CheckpointError.missingTensor(path: fileName, name: key) }
     guard tensor.shape == shape else {

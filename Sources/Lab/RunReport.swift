@@ -385,29 +385,3 @@ public enum RunReportError: Error, CustomStringConvertible, Equatable {
     }
   }
 }
-
-extension RunReport {
-  /// Ctrl-C at the end of a training step of a loop that holds its report: if it was
-  /// pressed, write the checkpoint (unless the step just wrote one) and end the run with
-  /// `finishInterrupted`. Does nothing otherwise.
-  public mutating func stopIfInterrupted(step: Int, steps: Int, started: Double, progress: Progress,
-                                         checkpointWritten: Bool, checkpoint: String,
-                                         writeCheckpoint: () throws -> Void) throws {
-    guard Interrupt.requested else { return }
-    if !checkpointWritten { try writeCheckpoint() }
-    progress.finish()
-    try finishInterrupted(started: started, step: step, steps: steps, checkpoint: checkpoint)
-  }
-
-  /// The end of a run stopped by Ctrl-C after step `step` of `steps`: the report says so
-  /// and how to continue, is written with what the run has so far, and the process ends
-  /// with status 130 (by shell convention, "stopped by SIGINT").
-  public mutating func finishInterrupted(started: Double, step: Int, steps: Int, checkpoint: String) throws -> Never {
-    metrics.insert(("stopped by Ctrl-C", "after step \(step) of \(steps); continue with --resume \(checkpoint)"), at: 0)
-    Console.section("Stopped by Ctrl-C after step \(step) of \(steps)")
-    print("checkpoint: \(checkpoint) — continue with --resume \(checkpoint)")
-    let path = try write()
-    print("report: \(path)")
-    Foundation.exit(Interrupt.exitStatus)
-  }
-}

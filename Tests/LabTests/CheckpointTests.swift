@@ -186,10 +186,6 @@ struct TinyRun {
     #expect(throws: CheckpointError.missingMetadata(path: path, key: "rng.absent")) {
       try loaded.rng("absent")
     }
-    #expect(throws: CheckpointError.settingMismatch(path: path, flag: "--batch-size", checkpoint: "16", given: "32")) {
-      try loaded.requireSetting("batch_size", equals: "32", flag: "--batch-size")
-    }
-    try loaded.requireSetting("batch_size", equals: "16", flag: "--batch-size")
     let sgd = SGD(parameters: run.model.parameters, learningRate: 0.1, momentum: 0.9)
     #expect {
       try loaded.restore(sgd, as: "sgd")
@@ -219,50 +215,5 @@ struct TinyRun {
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     #expect(try Checkpoint.read(path: path).step == 0)
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["checkpoint.safetensors"])
-  }
-}
-
-@Suite struct CheckpointSettingsTests {
-  enum Arch: String { case mlp, conv }
-
-  @Test func aResumedRunTakesTheCheckpointsSettingsUnlessAFlagSaysOtherwise() throws {
-    var checkpoint = Checkpoint(lesson: "tiny", seed: 7, step: 3)
-    checkpoint.settings = ["latent": "2", "arch": "conv", "binarize": "true"]
-    var latent = 20, arch = Arch.mlp, binarize = false
-    try checkpoint.adopt("latent", flag: "--latent", into: &latent, arguments: ["lesson"])
-    try checkpoint.adopt("arch", flag: "--arch", into: &arch, arguments: ["lesson"])
-    try checkpoint.adopt("binarize", flag: "--binarize", into: &binarize, arguments: ["lesson"])
-    #expect(latent == 2 && arch == .conv && binarize)
-
-    // A flag that agrees is fine; one that contradicts the checkpoint is an error naming it.
-    var same = 2
-    try checkpoint.adopt("latent", flag: "--latent", into: &same, arguments: ["lesson", "--latent", "2"])
-    var other = 20
-    #expect(throws: CheckpointError.settingMismatch(path: "checkpoint", flag: "--latent", checkpoint: "2", given: "20")) {
-      try checkpoint.adopt("latent", flag: "--latent", into: &other, arguments: ["lesson", "--latent=20"])
-    }
-    // A setting the checkpoint does not have leaves the value alone; an unreadable one is an error.
-    var untouched = 5
-    try checkpoint.adopt("hidden", flag: "--hidden", into: &untouched, arguments: ["lesson"])
-    #expect(untouched == 5)
-    checkpoint.settings["arch"] = "transformer"
-    #expect(throws: CheckpointError.invalidMetadata(path: "checkpoint", key: "setting.arch", value: "transformer")) {
-      try checkpoint.adopt("arch", flag: "--arch", into: &arch, arguments: ["lesson"])
-    }
-  }
-
-  @Test func trainingSettingsComeFromTheFlagThenTheCheckpointThenTheDefault() throws {
-    var checkpoint = Checkpoint(lesson: "tiny", seed: 7, step: 3)
-    checkpoint.settings = ["steps": "300", "lr": "0.002"]
-    #expect(try Checkpoint.setting(500, "steps", from: checkpoint, default: 100) == 500)
-    #expect(try Checkpoint.setting(nil as Int?, "steps", from: checkpoint, default: 100) == 300)
-    #expect(try Checkpoint.setting(nil as Float?, "lr", from: checkpoint, default: 1e-3) == 0.002)
-    #expect(try Checkpoint.setting(nil as Int?, "every", from: checkpoint, default: 50) == 50)
-    #expect(try Checkpoint.setting(nil as Int?, "steps", from: nil, default: 100) == 100)
-    // A stored value that does not parse is an error, not a silent return to the default.
-    checkpoint.settings["steps"] = "three hundred"
-    #expect(throws: CheckpointError.invalidMetadata(path: "checkpoint", key: "setting.steps", value: "three hundred")) {
-      try Checkpoint.setting(nil as Int?, "steps", from: checkpoint, default: 100)
-    }
   }
 }
