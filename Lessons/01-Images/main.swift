@@ -9,10 +9,9 @@ import Foundation
 import GenLab
 
 @main
-struct Lesson01: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "lesson01-images",
-    abstract: "Fashion-MNIST as tensors, the independent-pixel model, and the GEMM twins.")
+struct Lesson01: LessonCommand {
+  static let lessonName = "lesson01-images"
+  static let abstract = "Fashion-MNIST as tensors, the independent-pixel model, and the GEMM twins."
 
   @OptionGroup var options: LessonOptions
 
@@ -25,7 +24,7 @@ struct Lesson01: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectTrainingFlags(lesson: "lesson01-images")
+    try options.rejectTrainingFlags(lesson: Self.lessonName)
     options.apply()
     let started = Timing.now()
     let startDate = Date()
@@ -34,7 +33,7 @@ struct Lesson01: ParsableCommand {
     Console.section("1. Fashion-MNIST as tensors")
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
-    let run = try RunFolder.create(lesson: "lesson01-images", root: options.out)
+    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
     let metricsLog = try MetricsLog(run: run, start: startDate)
     let train = data.train, test = data.test
     print("train images: Tensor \(train.images.shape)  (N × C × H × W, values in [0, 1])")

@@ -10,10 +10,9 @@ import Foundation
 import GenLab
 
 @main
-struct Lesson02: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "lesson02-convolution",
-    abstract: "What a convolution does to an image: hand-made kernels, channels, stride, padding, cost.")
+struct Lesson02: LessonCommand {
+  static let lessonName = "lesson02-convolution"
+  static let abstract = "What a convolution does to an image: hand-made kernels, channels, stride, padding, cost."
 
   @OptionGroup var options: LessonOptions
   // This lesson always runs the reference twin (it is the textbook), so `--impl` does
@@ -27,7 +26,7 @@ struct Lesson02: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectTrainingFlags(lesson: "lesson02-convolution")
+    try options.rejectTrainingFlags(lesson: Self.lessonName)
     options.apply()
     let started = Timing.now()
     let startDate = Date()
@@ -36,7 +35,7 @@ struct Lesson02: ParsableCommand {
     Console.section("1. The input: one test image from each of six classes")
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
-    let run = try RunFolder.create(lesson: "lesson02-convolution", root: options.out)
+    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
     let classes = [0, 1, 2, 5, 7, 9]   // T-shirt/top, Trouser, Pullover, Sandal, Sneaker, Ankle boot
     let picked = classes.map { c in data.test.labels.firstIndex(of: c) ?? 0 }   // (0 if a subset lacks the class)
     let images = data.test.images.gather(picked)                     // N × 1 × 28 × 28

@@ -11,10 +11,9 @@ import Foundation
 import GenLab
 
 @main
-struct Lesson03: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "lesson03-im2col",
-    abstract: "im2col: a convolution as one matrix product, checked against the direct loops, then timed.")
+struct Lesson03: LessonCommand {
+  static let lessonName = "lesson03-im2col"
+  static let abstract = "im2col: a convolution as one matrix product, checked against the direct loops, then timed."
 
   @OptionGroup var options: LessonOptions
 
@@ -31,7 +30,7 @@ struct Lesson03: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectTrainingFlags(lesson: "lesson03-im2col")
+    try options.rejectTrainingFlags(lesson: Self.lessonName)
     options.apply()
     let started = Timing.now()
     let startDate = Date()
@@ -46,7 +45,7 @@ struct Lesson03: ParsableCommand {
     guard batch <= data.train.count else {
       throw ValidationError("--batch \(batch) is more than the \(Format.count(data.train.count)) training images")
     }
-    let run = try RunFolder.create(lesson: "lesson03-im2col", root: options.out)
+    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
     let label = FashionMNIST.classNames[data.train.labels[image]]
     let x = data.train.images.slice(image..<(image + 1))               // 1 × 1 × 28 × 28
     let p1 = ConvolutionParameters(stride: 1, padding: 1)

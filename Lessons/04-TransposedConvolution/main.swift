@@ -11,10 +11,9 @@ import Foundation
 import GenLab
 
 @main
-struct Lesson04: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "lesson04-transposedconvolution",
-    abstract: "Transposed convolution: stamps, output sizes, the adjoint, checkerboards, and the twins.")
+struct Lesson04: LessonCommand {
+  static let lessonName = "lesson04-transposedconvolution"
+  static let abstract = "Transposed convolution: stamps, output sizes, the adjoint, checkerboards, and the twins."
 
   @OptionGroup var options: LessonOptions
 
@@ -27,7 +26,7 @@ struct Lesson04: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectTrainingFlags(lesson: "lesson04-transposedconvolution")
+    try options.rejectTrainingFlags(lesson: Self.lessonName)
     options.apply()
     let started = Timing.now()
     let startDate = Date()
@@ -36,7 +35,7 @@ struct Lesson04: ParsableCommand {
 
     let data = try FashionMNIST.load(explicitPath: options.data)
     print(data.description)
-    let run = try RunFolder.create(lesson: "lesson04-transposedconvolution", root: options.out)
+    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
 
     // 1. The scatter picture -------------------------------------------------------
     Console.section("1. Every input pixel stamps the kernel: y[i·s−p+kp, j·s−p+kq] += x[i,j]·w[kp,kq]")

@@ -16,16 +16,14 @@ typealias Architecture = VariationalAutoencoder.Architecture
 extension VariationalAutoencoder.Architecture: ExpressibleByArgument {}
 
 @main
-struct Lesson05: ParsableCommand {
+struct Lesson05: LessonCommand {
   static let lessonName = "lesson05-vae"
-  static let configuration = CommandConfiguration(
-    commandName: lessonName,
-    abstract: "Autoencoder → VAE on Fashion-MNIST: ELBO in nats, IWAE, interpolation, a 2-D latent map.",
-    discussion: """
-      Defaults: --epochs 10 (VAE), --batch-size 128, --lr 1e-3 (Adam), --every 1 (epochs between \
-      snapshots and checkpoints), --num-samples 1000. The autoencoder trains for --ae-epochs and the 2-D \
-      map VAE for --map-epochs. Each run writes runs/lesson05-vae/<time>/ with index.html.
-      """)
+  static let abstract = "Autoencoder → VAE on Fashion-MNIST: ELBO in nats, IWAE, interpolation, a 2-D latent map."
+  static let discussion = """
+    Defaults: --epochs 10 (VAE), --batch-size 128, --lr 1e-3 (Adam), --every 1 (epochs between \
+    snapshots and checkpoints), --num-samples 1000. The autoencoder trains for --ae-epochs and the 2-D \
+    map VAE for --map-epochs.
+    """
 
   @OptionGroup var options: LessonOptions
 
@@ -62,11 +60,8 @@ struct Lesson05: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectSteps(lesson: Self.lessonName)
-    options.apply()
-    var settings = try RunSettings(lesson: Self.lessonName, options: options)
+    var settings = try RunSettings(lesson: Self.lessonName, options: &options, counting: .epochs)
     let resumed = settings.checkpoint
-    try settings.seed(&options.seed)
     try settings.declare(&arch, flag: "--arch")
     try settings.declare(&latent, flag: "--latent")
     try settings.declare(&binarize, flag: "--binarize", label: "targets",

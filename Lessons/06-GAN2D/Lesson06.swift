@@ -11,16 +11,14 @@ import Foundation
 import GenLab
 
 @main
-struct Lesson06: ParsableCommand {
+struct Lesson06: LessonCommand {
   static let lessonName = "lesson06-gan2d"
-  static let configuration = CommandConfiguration(
-    commandName: lessonName,
-    abstract: "A GAN on 8 Gaussians (or a 5×5 grid): the game, D's decision surface, mode coverage and mode collapse.",
-    discussion: """
-      Defaults: --steps 4000, --batch-size 512, --lr 5e-4 (Adam, β1 0.5, both players, falling linearly to 0), \
-      --every 250 (steps between snapshots and checkpoints). Trains the working GAN (non-saturating loss) and a \
-      contrasting one (--contrast, default: a generator learning 10× faster) in lockstep. Each run writes runs/lesson06-gan2d/<time>/ with index.html.
-      """)
+  static let abstract = "A GAN on 8 Gaussians (or a 5×5 grid): the game, D's decision surface, mode coverage and mode collapse."
+  static let discussion = """
+    Defaults: --steps 4000, --batch-size 512, --lr 5e-4 (Adam, β1 0.5, both players, falling linearly to 0), \
+    --every 250 (steps between snapshots and checkpoints). Trains the working GAN (non-saturating loss) and a \
+    contrasting one (--contrast, default: a generator learning 10× faster) in lockstep.
+    """
 
   @OptionGroup var options: LessonOptions
 
@@ -45,14 +43,11 @@ struct Lesson06: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectEpochs(lesson: Self.lessonName)
-    options.apply()
     // These matrices (512×2 · 2×128, 1024×128 · 128×128) are too small for a second thread
     // to pay for its start-up: one thread is faster here unless --threads says otherwise.
     // (The numbers are the same for any thread count.)
     if options.threads == nil { Parallel.threadCount = 1 }
-    var settings = try RunSettings(lesson: Self.lessonName, options: options)
-    try settings.seed(&options.seed)
+    var settings = try RunSettings(lesson: Self.lessonName, options: &options, counting: .steps)
     try settings.declare(&dataset, flag: "--dataset", shown: { $0.title })
     try settings.declare(&contrast, flag: "--contrast")
     try settings.declare(&latent, flag: "--latent", label: "latent (z dims)")

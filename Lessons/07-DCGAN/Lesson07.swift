@@ -14,16 +14,13 @@ import GenLab
 extension GeneratorObjective: ExpressibleByArgument {}
 
 @main
-struct Lesson07: ParsableCommand {
+struct Lesson07: LessonCommand {
   static let lessonName = "lesson07-dcgan"
-  static let configuration = CommandConfiguration(
-    commandName: lessonName,
-    abstract: "DCGAN on Fashion-MNIST: transposed convolutions learn to draw clothes; the training animation.",
-    discussion: """
-      Defaults: --steps 3000, --batch-size 64, --lr 2e-4 (Adam, β₁ 0.5, both networks), --every 100 (steps \
-      between snapshots and checkpoints), --num-samples 1000. Each run writes runs/lesson07-dcgan/<time>/ \
-      with index.html.
-      """)
+  static let abstract = "DCGAN on Fashion-MNIST: transposed convolutions learn to draw clothes; the training animation."
+  static let discussion = """
+    Defaults: --steps 3000, --batch-size 64, --lr 2e-4 (Adam, β₁ 0.5, both networks), --every 100 (steps \
+    between snapshots and checkpoints), --num-samples 1000.
+    """
 
   @OptionGroup var options: LessonOptions
 
@@ -37,10 +34,7 @@ struct Lesson07: ParsableCommand {
   static let defaultLearningRate: Float = 2e-4
 
   mutating func run() throws {
-    try options.rejectEpochs(lesson: Self.lessonName)
-    options.apply()
-    var settings = try RunSettings(lesson: Self.lessonName, options: options)
-    try settings.seed(&options.seed)
+    var settings = try RunSettings(lesson: Self.lessonName, options: &options, counting: .steps)
     try settings.declare(&objective, flag: "--objective")
     try settings.declare(&labelSmoothing, flag: "--label-smoothing", label: "label smoothing",
                          shown: { $0 ? "real target 0.9" : "off" })

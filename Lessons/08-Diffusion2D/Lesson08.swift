@@ -11,16 +11,14 @@ import Foundation
 import GenLab
 
 @main
-struct Lesson08: ParsableCommand {
+struct Lesson08: LessonCommand {
   static let lessonName = "lesson08-diffusion2d"
-  static let configuration = CommandConfiguration(
-    commandName: lessonName,
-    abstract: "Diffusion on a swiss roll (or 8 Gaussians): the forward process, ε-prediction, DDPM's reverse process, DDIM's shortcut.",
-    discussion: """
-      Defaults: --steps 16000, --batch-size 512, --lr 2e-3 (Adam, falling linearly to 0), --every 1000 (steps between \
-      snapshots and checkpoints), --num-samples 2000 (points each sampler generates, scored against as many held-out \
-      points), T = 1000 with DDPM's linear schedule. Each run writes runs/lesson08-diffusion2d/<time>/ with index.html.
-      """)
+  static let abstract = "Diffusion on a swiss roll (or 8 Gaussians): the forward process, ε-prediction, DDPM's reverse process, DDIM's shortcut."
+  static let discussion = """
+    Defaults: --steps 16000, --batch-size 512, --lr 2e-3 (Adam, falling linearly to 0), --every 1000 (steps between \
+    snapshots and checkpoints), --num-samples 2000 (points each sampler generates, scored against as many held-out \
+    points), T = 1000 with DDPM's linear schedule.
+    """
 
   @OptionGroup var options: LessonOptions
 
@@ -62,8 +60,6 @@ struct Lesson08: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectEpochs(lesson: Self.lessonName)
-    options.apply()
     // The training matrices (512×34 · 34×128, 512×128 · 128×128) are too small for a second
     // thread to pay for its start-up: one thread trains faster (1.4 ms a step against 2.4 ms
     // with two on Zen 4). Sampling 2,000 points at once gains from a second core only on an
@@ -71,8 +67,7 @@ struct Lesson08: ParsableCommand {
     // a core (3.8 s): one thread throughout, unless --threads says otherwise. (The numbers are
     // the same for any thread count.)
     if options.threads == nil { Parallel.threadCount = 1 }
-    var settings = try RunSettings(lesson: Self.lessonName, options: options)
-    try settings.seed(&options.seed)
+    var settings = try RunSettings(lesson: Self.lessonName, options: &options, counting: .steps)
     try settings.declare(&dataset, flag: "--dataset", shown: { $0.title })
     try settings.declare(&schedule, flag: "--schedule")
     try settings.declare(&timesteps, flag: "--timesteps", label: "T (--timesteps)")

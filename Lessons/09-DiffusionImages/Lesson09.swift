@@ -15,17 +15,14 @@ import GenLab
 extension NoiseSchedule.Kind: ExpressibleByArgument {}
 
 @main
-struct Lesson09: ParsableCommand {
+struct Lesson09: LessonCommand {
   static let lessonName = "lesson09-diffusionimages"
-  static let configuration = CommandConfiguration(
-    commandName: lessonName,
-    abstract: "A tiny U-Net learns to remove noise from Fashion-MNIST images; DDPM and DDIM sampling; the forward and reverse processes.",
-    discussion: """
-      Defaults: --steps \(defaultSteps), --batch-size \(defaultBatchSize), --lr \(defaultLearningRate) (Adam; samples \
-      use the weights' moving average, decay 0.999), --every \(defaultEvery) (steps between snapshots and \
-      checkpoints), --num-samples 1000 (drawn with DDIM, --ddim-steps network calls each). \
-      Each run writes runs/\(lessonName)/<time>/ with index.html.
-      """)
+  static let abstract = "A tiny U-Net learns to remove noise from Fashion-MNIST images; DDPM and DDIM sampling; the forward and reverse processes."
+  static let discussion = """
+    Defaults: --steps \(defaultSteps), --batch-size \(defaultBatchSize), --lr \(defaultLearningRate) (Adam; samples \
+    use the weights' moving average, decay 0.999), --every \(defaultEvery) (steps between snapshots and \
+    checkpoints), --num-samples 1000 (drawn with DDIM, --ddim-steps network calls each).
+    """
 
   @OptionGroup var options: LessonOptions
 
@@ -58,10 +55,7 @@ struct Lesson09: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectEpochs(lesson: Self.lessonName)
-    options.apply()
-    var settings = try RunSettings(lesson: Self.lessonName, options: options)
-    try settings.seed(&options.seed)
+    var settings = try RunSettings(lesson: Self.lessonName, options: &options, counting: .steps)
     try settings.declare(&schedule, flag: "--schedule")
     try settings.declare(&timesteps, flag: "--timesteps", label: "T (--timesteps)")
     try settings.declare(&channels, flag: "--channels")

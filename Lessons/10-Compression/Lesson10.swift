@@ -13,18 +13,16 @@ import Foundation
 import GenLab
 
 @main
-struct Lesson10: ParsableCommand {
+struct Lesson10: LessonCommand {
   static let lessonName = "lesson10-compression"
-  static let configuration = CommandConfiguration(
-    commandName: lessonName,
-    abstract: "A tiny character transformer learns a word list, writes new words, and compresses held-out words better than xz.",
-    discussion: """
-      Defaults: --steps \(maxDefaultSteps) for Debian's word list (about \(Int(defaultPasses)) passes over the training \
-      text; fewer for a smaller list, which would otherwise be learnt by heart), --batch-size \(defaultBatchSize) windows of --context characters, \
-      --lr \(defaultLearningRate) (Adam, falling linearly to 0), --every \(defaultEvery) (steps between \
-      evaluations and checkpoints). The word list: --words, else GENLAB_WORDS, else /usr/share/dict/words \
-      (Debian's wamerican), else the bundled subset. Each run writes runs/\(lessonName)/<time>/ with index.html.
-      """)
+  static let abstract = "A tiny character transformer learns a word list, writes new words, and compresses held-out words better than xz."
+  static let discussion = """
+    Defaults: --steps \(maxDefaultSteps) for Debian's word list (about \(Int(defaultPasses)) passes over the training \
+    text; fewer for a smaller list, which would otherwise be learnt by heart), --batch-size \(defaultBatchSize) windows of --context characters, \
+    --lr \(defaultLearningRate) (Adam, falling linearly to 0), --every \(defaultEvery) (steps between \
+    evaluations and checkpoints). The word list: --words, else GENLAB_WORDS, else /usr/share/dict/words \
+    (Debian's wamerican), else the bundled subset.
+    """
 
   @OptionGroup var options: LessonOptions
 
@@ -73,13 +71,10 @@ struct Lesson10: ParsableCommand {
   }
 
   mutating func run() throws {
-    try options.rejectEpochs(lesson: Self.lessonName)
     if options.data != nil {
       throw ValidationError("\(Self.lessonName) reads a word list, not an image dataset: use --words FILE instead of --data")
     }
-    options.apply()
-    var settings = try RunSettings(lesson: Self.lessonName, options: options)
-    try settings.seed(&options.seed)
+    var settings = try RunSettings(lesson: Self.lessonName, options: &options, counting: .steps)
     try settings.declare(&splitSeed, flag: "--split-seed", label: "split seed")
     try settings.declare(&context, flag: "--context", label: "L (--context)")
     try settings.declare(&width, flag: "--width", label: "D (--width)")

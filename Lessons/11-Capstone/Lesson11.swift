@@ -12,18 +12,16 @@ import Foundation
 import GenLab
 
 @main
-struct Lesson11: ParsableCommand {
+struct Lesson11: LessonCommand {
   static let lessonName = "lesson11-capstone"
-  static let configuration = CommandConfiguration(
-    commandName: lessonName,
-    abstract: "The four families side by side on Fashion-MNIST: likelihood, sample quality, speed and size on one table.",
-    discussion: """
-      Trains (or loads from <out>/cache/\(lessonName)/) a classifier for the sample-quality measure and five \
-      models: independent pixels, a VAE, a DCGAN, a PixelCNN and a diffusion model. --num-samples (default \
-      \(defaultSampleCount)) is the number of samples per model for the Fréchet distance and precision/recall. \
-      About 30 minutes on 2 cores when nothing is cached, about 3 when everything is. Each run writes \
-      runs/\(lessonName)/<time>/ with index.html.
-      """)
+  static let abstract = "The four families side by side on Fashion-MNIST: likelihood, sample quality, speed and size on one table."
+  static let discussion = """
+    Trains (or loads from <out>/cache/\(lessonName)/) a classifier for the sample-quality measure and five \
+    models: independent pixels, a VAE, a DCGAN, a PixelCNN and a diffusion model. --num-samples (default \
+    \(defaultSampleCount)) is the number of samples per model for the Fréchet distance and precision/recall. \
+    About 30 minutes on 2 cores when nothing is cached, about 3 when everything is. Each run writes \
+    runs/\(lessonName)/<time>/ with index.html.
+    """
 
   @OptionGroup var options: LessonOptions
 

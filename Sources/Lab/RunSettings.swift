@@ -49,6 +49,23 @@ public struct RunSettings {
   public private(set) var entries: [Entry] = []
   let arguments: [String]
 
+  /// What a lesson's training counts: `--steps` or `--epochs` (the other is refused).
+  public enum Length: Sendable { case steps, epochs }
+
+  /// The start of every training lesson: the other length flag refused, the shared options
+  /// applied (threads, Ctrl-C; `LessonOptions.apply`), the `--resume` checkpoint read and
+  /// `--seed` declared.
+  public init(lesson: String, options: inout LessonOptions, counting length: Length,
+              arguments: [String] = CommandLine.arguments) throws {
+    switch length {
+    case .steps: try options.rejectEpochs(lesson: lesson)
+    case .epochs: try options.rejectSteps(lesson: lesson)
+    }
+    options.apply()
+    try self.init(lesson: lesson, options: options, arguments: arguments)
+    try seed(&options.seed)
+  }
+
   /// Reads the `--resume` checkpoint, if any, and checks that `lesson` wrote it.
   public init(lesson: String, options: LessonOptions, arguments: [String] = CommandLine.arguments) throws {
     self.lesson = lesson

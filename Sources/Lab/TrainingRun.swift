@@ -3,6 +3,43 @@ import Core
 import Foundation
 import NN
 
+/// One run of a lesson: its folder (`runs/<lesson>/<timestamp>/`), its report and the ending
+/// that writes the report and says where everything is. Lessons that train use `TrainingRun`,
+/// which adds the rest.
+///
+///     let run = try LessonRun(lesson: Self.lessonName, title: "Lesson 02 — …", options: options,
+///                             dataset: data.description)
+///     try PNG.write(picture, to: run.folder.file("inputs.png"))
+///     run.report.addFigure("inputs.png", caption: "…")
+///     try run.finish()
+public class LessonRun {
+  public let folder: RunFolder
+  public var report: RunReport
+  /// The report's settings: seed and threads, then whatever the lesson adds.
+  public var settingRows: [(key: String, value: String)]
+  let started = Timing.now()
+
+  /// Creates the run folder. Call it after the flags are checked and the data is loaded, so
+  /// bad input fails before anything is written.
+  public convenience init(lesson: String, title: String, options: LessonOptions, dataset: String? = nil) throws {
+    try self.init(folder: RunFolder.create(lesson: lesson, root: options.out), title: title, options: options,
+                  dataset: dataset)
+  }
+
+  init(folder: RunFolder, title: String, options: LessonOptions, dataset: String?) throws {
+    self.folder = folder
+    report = RunReport(run: folder, title: title, seed: options.seed, started: Date())
+    report.dataset = dataset
+    settingRows = [("seed", String(options.seed)), ("threads", String(Parallel.threadCount))]
+  }
+
+  /// The end of a lesson: writes the report (and the runs index) and says where everything is.
+  public func finish(pictures: String? = nil) throws {
+    report.settings = settingRows
+    try report.finish(started: started, pictures: pictures)
+  }
+}
+
 /// One training run of a lesson, everything around the model written once: the run folder,
 /// its metrics log and report; the settings (`RunSettings`); the parts a checkpoint keeps
 /// (models, optimizers, weight averages, random generators); resuming from a checkpoint,
@@ -25,11 +62,9 @@ import NN
 /// Ctrl-C during `train` ends the step in progress, writes a checkpoint (unless that step just
 /// wrote one) and the report, which says where the run stopped and how to continue, and ends
 /// the process with status 130.
-public final class TrainingRun {
+public final class TrainingRun: LessonRun {
   public var settings: RunSettings
-  public let folder: RunFolder
   public let metrics: MetricsLog
-  public var report: RunReport
   /// The seed checkpoints are written with.
   public let seed: UInt64
   /// Optimizer steps done so far in this run and the runs it continues (the checkpoint's `step`).
@@ -40,7 +75,6 @@ public final class TrainingRun {
   public var resumed: Checkpoint? { settings.checkpoint }
 
   private let options: LessonOptions
-  private let started = Timing.now()
   private var parts: [Part] = []
   private var windowsToRestore: [String: String]
   private var samplesLink: String?
@@ -60,11 +94,9 @@ public final class TrainingRun {
     seed = options.seed
     step = settings.checkpoint?.step ?? 0
     windowsToRestore = settings.checkpoint?.metadata.filter { $0.key.hasPrefix("window.") } ?? [:]
-    folder = try RunFolder.create(lesson: settings.lesson, root: options.out)
-    let startDate = Date()
-    metrics = try MetricsLog(run: folder, start: startDate)
-    report = RunReport(run: folder, title: title, seed: options.seed, started: startDate)
-    report.dataset = dataset
+    let folder = try RunFolder.create(lesson: settings.lesson, root: options.out)
+    metrics = try MetricsLog(run: folder, start: Date())
+    try super.init(folder: folder, title: title, options: options, dataset: dataset)
     if let path = options.resume {
       print("resuming from \(path) (step \(step))")
     }
@@ -210,7 +242,7 @@ public final class TrainingRun {
                            + "continue with --resume \(checkpoint)"), at: 0)
     Console.section("Stopped by Ctrl-C after step \(stop.step) of \(stop.total)")
     print("checkpoint: \(checkpoint) — continue with --resume \(checkpoint)")
-    report.settings = settingsRows
+    report.settings = trainingSettingRows
     let path = try report.write()
     metrics.close()
     print("report: \(path)")
@@ -228,7 +260,7 @@ public final class TrainingRun {
 
   /// The report's settings: the declared ones, then the implementation and threads, and where
   /// the run was resumed from.
-  var settingsRows: [(key: String, value: String)] {
+  var trainingSettingRows: [(key: String, value: String)] {
     var rows = settings.table + [("impl", options.impl.rawValue), ("threads", String(Parallel.threadCount))]
     if let path = options.resume { rows.append(("resumed from", path)) }
     return rows
@@ -237,14 +269,14 @@ public final class TrainingRun {
   /// The end of every training lesson: links the metrics, the samples (if written) and the
   /// checkpoint (a resumed run with nothing left to train keeps a copy of the one it resumed
   /// from), closes the log, writes the report and says where everything is.
-  public func finish(pictures: String? = nil) throws {
+  public override func finish(pictures: String? = nil) throws {
     report.addLink("metrics.jsonl", text: "the metrics, one JSON object per line")
     if let samplesLink { report.addLink(RunFolder.samplesFile, text: samplesLink) }
     try folder.keepCheckpoint(resumedFrom: options.resume)
     report.addLink(RunFolder.checkpointFile, text: "the checkpoint (\(checkpointContents)); continue with --resume")
-    report.settings = settingsRows
+    settingRows = trainingSettingRows
     metrics.close()
-    try report.finish(started: started, pictures: pictures)
+    try super.finish(pictures: pictures)
   }
 }
 
