@@ -12,9 +12,10 @@
 #   scripts/same-outputs.sh                        # every lesson against the default base
 #   scripts/same-outputs.sh lesson05-vae lesson08-diffusion2d
 #   BASE=<commit> scripts/same-outputs.sh          # another base
+#   BASE_DIR=/elsewhere/.build-base SCRATCH=.build-mine scripts/same-outputs.sh   # from a second worktree
 #
-# The base's outputs are kept in .build-base/outputs/<commit>/, so a second check only runs
-# this checkout's lessons. Exit status 0 when every lesson matches.
+# The base's outputs are kept in .build-base/outputs/<commit>/ (BASE_DIR), so a second check only
+# runs this checkout's lessons, built in .build (SCRATCH). Exit status 0 when every lesson matches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -55,25 +56,29 @@ lessons=("$@")
   lesson11-capstone)
 
 # The base, built once: a worktree of the base commit with its own build folder.
-tree=$root/.build-base/tree
+base_dir=${BASE_DIR:-$root/.build-base}
+scratch=${SCRATCH:-$root/.build}
+mkdir -p "$base_dir"
+tree=$base_dir/tree
 if [[ ! -d $tree ]]; then
   git worktree add --detach "$tree" "$base" > /dev/null
 elif [[ $(git -C "$tree" rev-parse HEAD) != "$base" ]]; then
   git -C "$tree" checkout --detach -q "$base"
 fi
 echo "base $base: building (release) in $tree"
-(cd "$tree" && swift build -c release > "$root/.build-base/build.log" 2>&1) \
-  || { tail -20 "$root/.build-base/build.log"; echo "same-outputs: the base does not build"; exit 1; }
-echo "this checkout: building (release)"
-swift build -c release > /tmp/genlab-same-outputs-build.log 2>&1 \
-  || { tail -20 /tmp/genlab-same-outputs-build.log; echo "same-outputs: this checkout does not build"; exit 1; }
+(cd "$tree" && swift build -c release > "$base_dir/build.log" 2>&1) \
+  || { tail -20 "$base_dir/build.log"; echo "same-outputs: the base does not build"; exit 1; }
+echo "this checkout: building (release) in $scratch"
+log=$(mktemp)
+swift build -c release --scratch-path "$scratch" > "$log" 2>&1 \
+  || { tail -20 "$log"; echo "same-outputs: this checkout does not build"; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
 for lesson in "${lessons[@]}"; do
   [[ -n "${settings[$lesson]:-}" ]] || { echo "same-outputs: no settings for $lesson"; exit 2; }
-  kept=$root/.build-base/outputs/$base/$lesson
+  kept=$base_dir/outputs/$base/$lesson
   if [[ ! -d $kept ]]; then
     rm -rf "$kept.tmp"
     # shellcheck disable=SC2086
@@ -82,7 +87,7 @@ for lesson in "${lessons[@]}"; do
     mv "$kept.tmp" "$kept"
   fi
   # shellcheck disable=SC2086
-  (cd "$work" && "$root/.build/release/$lesson" ${settings[$lesson]} --out "$work/$lesson" > "$work/$lesson.log" 2>&1) \
+  (cd "$work" && "$scratch/release/$lesson" ${settings[$lesson]} --out "$work/$lesson" > "$work/$lesson.log" 2>&1) \
     || { tail -5 "$work/$lesson.log"; echo "same-outputs: $lesson failed"; failures=$((failures + 1)); continue; }
   a=$(ls -d "$kept/$lesson"/*/) b=$(ls -d "$work/$lesson/$lesson"/*/)
   compared=0 different=() notes=()
