@@ -67,44 +67,6 @@ extension Setting {
   }
 }
 
-/// A generator G: z ∈ R^latent → a point of the plane, and a discriminator D: a point
-/// → one logit l, D(x) = σ(l) the probability that x is real. Plain MLPs:
-///
-///     G: latent → hidden → hidden → 2      (ReLU)
-///     D:      2 → hidden → hidden → 1      (LeakyReLU 0.2)
-final class GAN {
-  let generator: Sequential
-  let discriminator: Sequential
-  let latent: Int
-  /// Which twin of the GAN losses a step uses (the layers take it too).
-  let implementation: Implementation
-
-  init(latent: Int, hidden: Int, implementation: Implementation, rng: inout RNG) {
-    self.latent = latent
-    self.implementation = implementation
-    let first = Linear(inputSize: latent, outputSize: hidden, implementation: implementation, rng: &rng)
-    first.computesInputGradient = false   // z is noise: dL/dz is never used
-    generator = Sequential(
-      first, ReLU(),
-      Linear(inputSize: hidden, outputSize: hidden, implementation: implementation, rng: &rng), ReLU(),
-      Linear(inputSize: hidden, outputSize: 2, implementation: implementation, rng: &rng))
-    // D's input gradient is needed: it is how the generator learns.
-    discriminator = Sequential(
-      Linear(inputSize: 2, outputSize: hidden, implementation: implementation, rng: &rng), LeakyReLU(negativeSlope: 0.2),
-      Linear(inputSize: hidden, outputSize: hidden, implementation: implementation, rng: &rng), LeakyReLU(negativeSlope: 0.2),
-      Linear(inputSize: hidden, outputSize: 1, implementation: implementation, rng: &rng))
-  }
-
-  var parameterCount: (generator: Int, discriminator: Int) {
-    (generator.parameterCount, discriminator.parameterCount)
-  }
-
-  /// D(x) = σ(l(x)) for points [N, 2], evaluation mode.
-  func probabilityReal(_ points: Tensor) -> [Float] {
-    discriminator.forward(points, training: false).data.map { 1 / (1 + exp(-$0)) }
-  }
-}
-
 /// How well generated points cover the mixture's modes.
 ///
 /// A generated point is *high quality* when it lies within 3σ of its nearest mode

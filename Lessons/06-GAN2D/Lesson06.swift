@@ -89,8 +89,8 @@ struct Lesson06: LessonCommand {
     for (index, setup) in lab.setups.enumerated() {
       run.keep(lab.gans[index].generator, as: "\(setup.name).generator")
       run.keep(lab.gans[index].discriminator, as: "\(setup.name).discriminator")
-      run.keep(lab.generatorOptimizers[index], as: "\(setup.name).generator")
-      run.keep(lab.discriminatorOptimizers[index], as: "\(setup.name).discriminator")
+      run.keep(lab.gans[index].generatorOptimizer, as: "\(setup.name).generator")
+      run.keep(lab.gans[index].discriminatorOptimizer, as: "\(setup.name).discriminator")
       run.keep(lab.noise[index], as: setup.name)
     }
     try run.restore()

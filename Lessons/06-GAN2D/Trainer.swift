@@ -20,8 +20,8 @@ struct Record {
 
 /// The working GAN and the collapsing one, trained in lockstep — step s of one, then step s
 /// of the other, on the same real batch — and what the lesson measures and draws of them.
-/// The training step itself is `step(_:real:)`: read it. (The loop, checkpoints and resuming
-/// are Lab's `TrainingRun`.)
+/// One round of the game is `PointGAN.step` in Sources/Models/PointGAN.swift: read it. (The
+/// loop, checkpoints and resuming are Lab's `TrainingRun`.)
 final class Trainer {
   let dataset: Dataset
   let setups: [Setting]
@@ -29,9 +29,7 @@ final class Trainer {
   let latent: Int
   let batchSize: Int
   let steps: Int
-  let gans: [GAN]
-  let generatorOptimizers: [Adam]
-  let discriminatorOptimizers: [Adam]
+  let gans: [PointGAN]
   let noise: [RandomStream]
   let evaluationNoise: Tensor        // [2500, latent]
   let evaluationReal: Tensor         // [2500, 2]
@@ -45,17 +43,12 @@ final class Trainer {
       (dataset, setups, seed, latent, batchSize, steps)
     // Both GANs start from the same weights (one stream, the same draws): only their
     // objective or learning rates differ.
-    gans = setups.map { _ in
+    gans = setups.map { setup in
       var rng = RNG(seed: seed, stream: 1)
-      return GAN(latent: latent, hidden: hidden, implementation: implementation, rng: &rng)
-    }
-    // Adam with β1 = 0.5, as Radford et al. (DCGAN) suggest for GANs: less momentum, so
-    // each player reacts to the other's latest move rather than to its average.
-    generatorOptimizers = zip(gans, setups).map {
-      Adam(parameters: $0.generator.parameters, learningRate: $1.generatorLearningRate, beta1: 0.5)
-    }
-    discriminatorOptimizers = zip(gans, setups).map {
-      Adam(parameters: $0.discriminator.parameters, learningRate: $1.discriminatorLearningRate, beta1: 0.5)
+      return PointGAN(latent: latent, hidden: hidden, objective: setup.objective,
+                      generatorLearningRate: setup.generatorLearningRate,
+                      discriminatorLearningRate: setup.discriminatorLearningRate, implementation: implementation,
+                      rng: &rng)
     }
     noise = setups.map { _ in RandomStream(seed: seed, stream: 2) }   // the same z for both, step by step
     var fixed = RNG(seed: seed, stream: 3)
@@ -76,57 +69,20 @@ final class Trainer {
   func scheduleLearningRates(step: Int) {
     let scale = 1 - Float(step - 1) / Float(steps)
     for index in gans.indices {
-      generatorOptimizers[index].learningRate = setups[index].generatorLearningRate * scale
-      discriminatorOptimizers[index].learningRate = setups[index].discriminatorLearningRate * scale
+      gans[index].generatorOptimizer.learningRate = setups[index].generatorLearningRate * scale
+      gans[index].discriminatorOptimizer.learningRate = setups[index].discriminatorLearningRate * scale
     }
   }
 
   // MARK: The training step
 
-  /// One step of the game for GAN `index` on the real batch `real` [B, 2]:
-  ///
-  /// 1. D step: x̃ = G(z), z ~ N(0, I); D sees the real and the generated points in one
-  ///    batch [2B, 2] and descends L_D = −mean log D(x) − mean log(1 − D(x̃)).
-  /// 2. G step: D (already updated) judges the same x̃ again; dL_G/dx̃ comes back through
-  ///    D (its weights stay as they are: only G's optimizer steps) and then through G.
-  ///    L_G = −mean log D(x̃) (non-saturating) or mean log(1 − D(x̃)) (saturating).
-  func step(_ index: Int, real: Tensor) -> (discriminator: DiscriminatorLoss, generator: GeneratorLoss,
-                                             probabilityReal: Double, probabilityFake: Double) {
-    let gan = gans[index]
-    let batch = real.shape[0]
-    let z = Tensor.normal([batch, latent], using: &noise[index].rng)
-    let fake = gan.generator.forward(z, training: true)                            // x̃ = G(z), [B, 2]
-
-    // 1. The discriminator.
-    let both = Tensor(shape: [2 * batch, 2], data: real.data + fake.data)
-    let logits = gan.discriminator.forward(both, training: true)                   // [2B, 1]
-    let realLogits = logits.slice(0..<batch), fakeLogits = logits.slice(batch..<(2 * batch))
-    let reference = gan.implementation == .reference
-    let dLoss = reference ? GANLoss.discriminatorLossReference(realLogits: realLogits, fakeLogits: fakeLogits)
-                          : GANLoss.discriminatorLoss(realLogits: realLogits, fakeLogits: fakeLogits)
-    discriminatorOptimizers[index].zeroGradients()
-    _ = gan.discriminator.backward(Tensor(shape: [2 * batch, 1], data: dLoss.realGradient.data + dLoss.fakeGradient.data))
-    discriminatorOptimizers[index].step()
-
-    // 2. The generator, through the updated discriminator.
-    let judged = gan.discriminator.forward(fake, training: true)                   // [B, 1]
-    let gLoss = reference ? GANLoss.generatorLossReference(fakeLogits: judged, objective: setups[index].objective)
-                          : GANLoss.generatorLoss(fakeLogits: judged, objective: setups[index].objective)
-    generatorOptimizers[index].zeroGradients()
-    let pointGradient = gan.discriminator.backward(gLoss.fakeGradient)             // dL_G/dx̃ (D's own gradients are
-    _ = gan.generator.backward(pointGradient)                                      //  zeroed before its next step)
-    generatorOptimizers[index].step()
-
-    return (dLoss, gLoss, GANLoss.meanProbability(realLogits), GANLoss.meanProbability(fakeLogits))
-  }
-
   /// Step `step` of both GANs on the same real batch; their losses, for the guard and the progress line.
   func step(_ step: Int) -> TrainingLoop.Values {
     let real = realBatch(step: step)
     return gans.indices.flatMap { index -> TrainingLoop.Values in
-      let result = self.step(index, real: real)
-      return [("\(setups[index].name) D loss", result.discriminator.value),
-              ("\(setups[index].name) G loss", result.generator.value)]
+      let result = gans[index].step(real: real, noise: &noise[index].rng)
+      return [("\(setups[index].name) D loss", result.discriminatorLoss),
+              ("\(setups[index].name) G loss", result.generatorLoss)]
     }
   }
 
@@ -134,7 +90,7 @@ final class Trainer {
 
   /// The generated points of the fixed evaluation noise, [2500, 2].
   func generated(_ index: Int) -> Tensor {
-    gans[index].generator.forward(evaluationNoise, training: false)
+    gans[index].generate(evaluationNoise)
   }
 
   func evaluate(_ index: Int) -> Evaluation {

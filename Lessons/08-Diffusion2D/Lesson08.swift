@@ -127,7 +127,7 @@ struct Lesson08: LessonCommand {
           + "(DDIM-\(Trainer.snapshotSamplerSteps), \(Format.count(Trainer.snapshotCount)) points), its energy distance, "
           + "and a checkpoint")
     run.keep(lab.denoiser.network, as: "denoiser")
-    run.keep(lab.optimizer, as: "denoiser")
+    run.keep(lab.denoiser.optimizer, as: "denoiser")
     try run.restore()
     lab.carryOver(try run.carryOverMetrics())
     let snapshots = Snapshots(run.folder) { String(format: "snapshot-%05d.png", $0) }
@@ -138,7 +138,7 @@ struct Lesson08: LessonCommand {
     loop.every(Trainer.evaluationInterval, every, name: "record", atStart: true) { step, window in
       try run.metrics.log(step: step, lab.record(step: step, trainLoss: window.mean("loss")))
     }
-    try run.train(&loop, checkpointEvery: every) { step in [("loss", lab.step(lab.batch(step: step)))] }
+    try run.train(&loop, checkpointEvery: every) { step in [("loss", lab.step(step))] }
     if let last = lab.history.last {
       print("final loss: fixed evaluation batch \(Format.number(Float(last.evaluationLoss))) per coordinate "
             + "(1 would be predicting ε̂ = 0; the data's own randomness keeps it well above 0)")

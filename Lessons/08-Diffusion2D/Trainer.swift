@@ -11,8 +11,8 @@ struct Record {
   var energyDistance: Double?
 }
 
-/// The noise predictor, its optimizer and what it records while it trains. The training step
-/// itself is `step(_:)`: read it. (The loop, checkpoints and resuming are Lab's `TrainingRun`.)
+/// The noise predictor (`PointDenoiser`, with its optimizer) and what the lesson records while
+/// it trains. (The loop, checkpoints and resuming are Lab's `TrainingRun`.)
 final class Trainer {
   let dataset: Dataset
   let schedule: NoiseSchedule
@@ -20,8 +20,7 @@ final class Trainer {
   let batchSize: Int
   let learningRate: Float
   let steps: Int
-  let denoiser: Denoiser
-  let optimizer: Adam
+  let denoiser: PointDenoiser
   /// 4,096 fixed (x_0, t, ε) for the evaluation loss.
   let evaluation: (clean: Tensor, timesteps: [Int], noise: Tensor)
   /// Held-out points (data coordinates) the snapshots are drawn on and scored against.
@@ -40,9 +39,8 @@ final class Trainer {
     (self.dataset, self.schedule, self.seed, self.batchSize, self.learningRate, self.steps) =
       (dataset, schedule, seed, batchSize, learningRate, steps)
     var rng = RNG(seed: seed, stream: 1)
-    denoiser = Denoiser(timesteps: schedule.steps, hidden: hidden, embedding: embedding,
-                        implementation: implementation, rng: &rng)
-    optimizer = Adam(parameters: denoiser.network.parameters, learningRate: learningRate)
+    denoiser = PointDenoiser(schedule: schedule, hidden: hidden, embedding: embedding, learningRate: learningRate,
+                             implementation: implementation, rng: &rng)
     var fixed = RNG(seed: seed, stream: 3)
     let clean = dataset.sample(count: Self.evaluationCount, seed: seed &+ 0xE7A1) / dataset.scale
     let timesteps = (0..<Self.evaluationCount).map { _ in 1 + fixed.int(below: schedule.steps) }
@@ -65,25 +63,16 @@ final class Trainer {
   /// The learning rate falls linearly to 0 over the run (a function of the step alone:
   /// resuming gives the same rates), so the last steps fine-tune instead of jitter.
   func scheduleLearningRate(step: Int) {
-    optimizer.learningRate = learningRate * (1 - Float(step - 1) / Float(steps))
+    denoiser.optimizer.learningRate = learningRate * (1 - Float(step - 1) / Float(steps))
   }
 
   // MARK: The training step
 
-  /// One step of ε-prediction (DDPM's "simple" loss):
-  ///
-  ///     x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε          (the closed form: one jump, whatever t is)
-  ///     L   = mean ‖ε − ε̂_θ(x_t, t)‖²
-  ///
-  /// then backward through the MLP and one Adam step. Returns L.
-  func step(_ batch: (clean: Tensor, timesteps: [Int], noise: Tensor)) -> Double {
-    let noisy = DiffusionNoising.noised(batch.clean, timesteps: batch.timesteps, noise: batch.noise, schedule: schedule)
-    let predicted = denoiser.network.forward(denoiser.input(noisy, timesteps: batch.timesteps), training: true)
-    let loss = Losses.meanSquaredError(predicted, batch.noise)
-    optimizer.zeroGradients()
-    _ = denoiser.network.backward(loss.gradient)
-    optimizer.step()
-    return loss.value
+  /// One step of ε-prediction on step `step`'s batch: `PointDenoiser.step` in
+  /// Sources/Models/PointDenoiser.swift (read it). Returns the loss.
+  func step(_ step: Int) -> Double {
+    let batch = self.batch(step: step)
+    return denoiser.step(clean: batch.clean, timesteps: batch.timesteps, noise: batch.noise)
   }
 
   /// The loss on the fixed evaluation batch, and per timestep (for the loss-by-t plot).

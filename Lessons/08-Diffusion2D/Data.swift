@@ -72,36 +72,3 @@ enum Dataset: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension NoiseSchedule.Kind: ExpressibleByArgument {}
-
-/// The noise predictor ε̂_θ(x_t, t): the noisy point beside the sinusoidal embedding of
-/// its timestep, through an MLP with three hidden layers,
-///
-///     [x_t, emb(t)]  (2 + E)  →  H  →  H  →  H  →  2     (ReLU)
-///
-/// x_t [N, 2] is in the network's coordinates (data / scale); emb(t) [N, E] is
-/// `DiffusionNoising.timeEmbedding`, looked up in a table made once for t = 0 … T.
-final class Denoiser {
-  let network: Sequential
-  let embeddingTable: Tensor      // [T + 1, E], row t = emb(t)
-
-  init(timesteps: Int, hidden: Int, embedding: Int, implementation: Implementation, rng: inout RNG) {
-    embeddingTable = DiffusionNoising.timeEmbedding(Array(0...timesteps), dimension: embedding)
-    let first = Linear(inputSize: 2 + embedding, outputSize: hidden, implementation: implementation, rng: &rng)
-    first.computesInputGradient = false     // the input is data and a fixed embedding: no dL/dx needed
-    network = Sequential(
-      first, ReLU(),
-      Linear(inputSize: hidden, outputSize: hidden, implementation: implementation, rng: &rng), ReLU(),
-      Linear(inputSize: hidden, outputSize: hidden, implementation: implementation, rng: &rng), ReLU(),
-      Linear(inputSize: hidden, outputSize: 2, implementation: implementation, rng: &rng))
-  }
-
-  /// The network's input [N, 2 + E]: x_t beside emb(t).
-  func input(_ noisy: Tensor, timesteps: [Int]) -> Tensor {
-    Tensor.concatenatingColumns([noisy, embeddingTable.gather(timesteps)])
-  }
-
-  /// ε̂(x_t, t), evaluation mode: the `NoisePredictor` the samplers call.
-  func predictNoise(_ noisy: Tensor, timesteps: [Int]) -> Tensor {
-    network.forward(input(noisy, timesteps: timesteps), training: false)
-  }
-}
