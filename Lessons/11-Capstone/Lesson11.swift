@@ -83,7 +83,7 @@ struct Lesson11: LessonCommand {
                             + "the data set can compare them with")
     }
     let cacheFolder = cache ?? ((options.out as NSString).appendingPathComponent("cache/\(Self.lessonName)"))
-    let modelCache = ModelCache(folder: cacheFolder, retrain: retrain)
+    let modelCache = ModelCache(folder: cacheFolder, lesson: Self.lessonName, retrain: retrain)
     if cache != nil { try modelCache.prepare() }      // a --cache of its own: checked before anything is written
     let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
     if cache == nil { try modelCache.prepare() }      // under --out, which RunFolder.create just proved writable

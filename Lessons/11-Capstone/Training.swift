@@ -36,26 +36,13 @@ struct Trainers {
   func trainOrLoad(_ name: String, label: String, settings: [String: String], keep: [(String, any Trainable)],
                    guarded: [(String, any Trainable)]? = nil, steps: Int, batchSize: Int, batchSeed: UInt64,
                    step: ([Int]) -> TrainingLoop.Values) throws -> (seconds: Double, cached: Bool) {
-    if let checkpoint = cache.load(name, settings: settings) {
-      do {
-        for (prefix, model) in keep { try checkpoint.restore(model, as: prefix) }
-        return (checkpoint.trainSeconds, true)
-      } catch {
-        print("\(name): the cached file does not fit the model (\(error)): training again")
-      }
+    try cache.trainOrLoad(name, settings: settings, keep: keep, seed: seed, steps: steps) {
+      let count = data.train.shape[0]
+      precondition(count >= batchSize, "\(label): batch \(batchSize) is larger than the \(count) training images")
+      var batches = StepBatches(itemCount: count, batchSize: batchSize, seed: batchSeed)
+      var loop = TrainingLoop(label: label, total: steps, parameters: prefixedParameters(guarded ?? keep))
+      try loop.run { step(batches.indices(step: $0)) }
     }
-    let count = data.train.shape[0]
-    precondition(count >= batchSize, "\(label): batch \(batchSize) is larger than the \(count) training images")
-    var batches = StepBatches(itemCount: count, batchSize: batchSize, seed: batchSeed)
-    var loop = TrainingLoop(label: label, total: steps, parameters: prefixedParameters(guarded ?? keep))
-    let started = Timing.now()
-    try loop.run { step(batches.indices(step: $0)) }
-    let seconds = Timing.now() - started
-    var checkpoint = ModelCache.checkpoint(seed: seed, steps: steps, settings: settings, trainSeconds: seconds)
-    for (prefix, model) in keep { checkpoint.add(model, as: prefix) }
-    try cache.store(name, checkpoint)
-    print("\(name): trained in \(Format.duration(seconds))")
-    return (seconds, false)
   }
 
   // MARK: The classifier that measures sample quality

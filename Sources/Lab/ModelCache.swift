@@ -1,22 +1,29 @@
+import Core
 import Foundation
-import GenLab
+import NN
 
-/// Trained weights kept between runs, one safetensors checkpoint per model in
-/// `<out>/cache/lesson11-capstone/` (by default `runs/cache/lesson11-capstone/`). A file is
+/// Trained weights kept between runs, one safetensors checkpoint per model in a folder
+/// (lesson 11: `<out>/cache/lesson11-capstone/`, by default `runs/cache/lesson11-capstone/`). A file is
 /// used only when it was trained with exactly the settings this run asks for (the
 /// settings are stored in the file); otherwise the model is trained again and the file
 /// replaced. A file that cannot be read is reported by name and trained again. Each file
 /// also keeps the seconds its training took, so the table can show the training time of
 /// a model loaded from the cache.
-struct ModelCache {
-  let folder: String
+public struct ModelCache {
+  public let folder: String
+  /// The lesson whose models these are (the checkpoints' lesson).
+  public let lesson: String
   /// `--retrain`: train every model again, whatever the cache holds.
-  let retrain: Bool
+  public let retrain: Bool
 
-  static let lesson = Lesson11.lessonName
+  public init(folder: String, lesson: String, retrain: Bool) {
+    self.folder = folder
+    self.lesson = lesson
+    self.retrain = retrain
+  }
 
   /// Makes sure the folder exists and can be written, before hours of training depend on it.
-  func prepare() throws {
+  public func prepare() throws {
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
       guard isFolder.boolValue else { throw CacheError("the weights cache \(folder) is a file, not a folder") }
@@ -32,10 +39,10 @@ struct ModelCache {
     }
   }
 
-  func path(_ name: String) -> String { (folder as NSString).appendingPathComponent("\(name).safetensors") }
+  public func path(_ name: String) -> String { (folder as NSString).appendingPathComponent("\(name).safetensors") }
 
   /// The cached checkpoint of `name` if it exists and was trained with `settings`; nil otherwise (and why, printed).
-  func load(_ name: String, settings: [String: String]) -> Checkpoint? {
+  public func load(_ name: String, settings: [String: String]) -> Checkpoint? {
     let file = path(name)
     guard FileManager.default.fileExists(atPath: file) else {
       print("\(name): no cached weights at \(file): training")
@@ -47,7 +54,7 @@ struct ModelCache {
     }
     let checkpoint: Checkpoint
     do {
-      checkpoint = try Checkpoint.read(path: file, lesson: Self.lesson)
+      checkpoint = try Checkpoint.read(path: file, lesson: lesson)
     } catch {
       print("\(name): the cached file cannot be used (\(error)): training again")
       return nil
@@ -63,27 +70,47 @@ struct ModelCache {
   }
 
   /// Writes `checkpoint` for `name` (atomically, as every checkpoint is written).
-  func store(_ name: String, _ checkpoint: Checkpoint) throws {
+  public func store(_ name: String, _ checkpoint: Checkpoint) throws {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     try checkpoint.write(to: path(name))
     print("\(name): weights cached in \(path(name))")
   }
 
-  /// A checkpoint for `name` with its settings and training time, to fill with tensors.
-  static func checkpoint(seed: UInt64, steps: Int, settings: [String: String], trainSeconds: Double) -> Checkpoint {
+  /// The weights of the `keep` models from the cache when they were trained with `settings`;
+  /// otherwise `train()` trains them (and returns after its last step), and they are cached
+  /// with `settings`, `steps` and the seconds training took. Returns those seconds (the
+  /// cached ones when loaded) and whether the weights came from the cache. A cached file that
+  /// does not fit the models is named and trained again.
+  public func trainOrLoad(_ name: String, settings: [String: String], keep: [(String, any Trainable)],
+                          seed: UInt64, steps: Int, train: () throws -> Void) throws -> (seconds: Double, cached: Bool) {
+    if let checkpoint = load(name, settings: settings) {
+      do {
+        for (prefix, model) in keep { try checkpoint.restore(model, as: prefix) }
+        return (checkpoint.trainSeconds, true)
+      } catch {
+        print("\(name): the cached file does not fit the model (\(error)): training again")
+      }
+    }
+    let started = Timing.now()
+    try train()
+    let seconds = Timing.now() - started
     var checkpoint = Checkpoint(lesson: lesson, seed: seed, step: steps)
     checkpoint.settings = settings
-    checkpoint.metadata["train_seconds"] = String(trainSeconds)
-    return checkpoint
+    checkpoint.metadata["train_seconds"] = String(seconds)
+    for (prefix, model) in keep { checkpoint.add(model, as: prefix) }
+    try store(name, checkpoint)
+    print("\(name): trained in \(Format.duration(seconds))")
+    return (seconds, false)
   }
 }
 
 extension Checkpoint {
   /// The seconds the cached model's training took (0 if the file does not say).
-  var trainSeconds: Double { metadata["train_seconds"].flatMap(Double.init) ?? 0 }
+  public var trainSeconds: Double { metadata["train_seconds"].flatMap(Double.init) ?? 0 }
 }
 
-struct CacheError: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
+/// Why the weights cache cannot be used: its folder is a file, cannot be created or is not writable.
+public struct CacheError: Error, CustomStringConvertible, Equatable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
 }
