@@ -33,11 +33,14 @@ public enum Parallel {
 
   /// The thread count from the environment: `GENLAB_THREADS` or the core count.
   public static var defaultThreadCount: Int {
-    if let text = ProcessInfo.processInfo.environment["GENLAB_THREADS"],
-       let value = Int(text), value >= 1 {
-      return value
-    }
-    return ProcessInfo.processInfo.activeProcessorCount
+    defaultThreadCount(environment: ProcessInfo.processInfo.environment,
+                       cores: ProcessInfo.processInfo.activeProcessorCount)
+  }
+
+  /// `GENLAB_THREADS` when it is a whole number ≥ 1, else `cores` (at least 1).
+  public static func defaultThreadCount(environment: [String: String], cores: Int) -> Int {
+    if let text = environment["GENLAB_THREADS"], let value = Int(text), value >= 1 { return value }
+    return max(cores, 1)
   }
 
   private static let pool = Mutex(WorkerPool(threadCount: defaultThreadCount))

@@ -93,7 +93,12 @@ import Testing
     #expect(wrong == 0)
   }
 
-  @Test func defaultThreadCountIsPositive() {
-    #expect(Parallel.defaultThreadCount >= 1)
+  @Test func theDefaultThreadCountIsGENLAB_THREADSOrTheCoreCount() {
+    #expect(Parallel.defaultThreadCount(environment: ["GENLAB_THREADS": "3"], cores: 8) == 3)
+    #expect(Parallel.defaultThreadCount(environment: [:], cores: 8) == 8)
+    for bad in ["0", "-2", "two", ""] {
+      #expect(Parallel.defaultThreadCount(environment: ["GENLAB_THREADS": bad], cores: 6) == 6, "GENLAB_THREADS=\(bad)")
+    }
+    #expect(Parallel.defaultThreadCount(environment: [:], cores: 0) == 1)
   }
 }

@@ -209,7 +209,7 @@ struct TinyRun {
     let newer = checkpoint(of: run, step: 3)
     var tensors: [(name: String, tensor: Tensor)] = []
     for name in newer.tensorNames { tensors.append((name, newer.tensor(name)!)) }
-    #expect(throws: (any Error).self) {
+    #expect(throws: SafeTensorsError.cannotWrite(path: path, reason: "simulated failure after 100 bytes")) {
       try SafeTensors.write(tensors, metadata: [:], to: path, failAfterBytes: 100)
     }
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

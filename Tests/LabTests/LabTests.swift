@@ -110,9 +110,17 @@ import Testing
                                                                        arguments: ["lesson", "--num-samples=40"]) == 40)
   }
 
-  @Test(arguments: [["--threads", "0"], ["--impl", "fast"], ["--seed", "-1"], ["--data", ""]])
+  /// Each bad value is refused with a message that names its flag.
+  @Test(arguments: [["--threads", "0"], ["--impl", "fast"], ["--seed", "-1"], ["--data", ""], ["--steps", "-5"],
+                    ["--lr", "nan"], ["--epochs", "2", "--steps", "3"]])
   func rejectsBadValues(arguments: [String]) {
-    #expect(throws: (any Error).self) { try LessonOptions.parse(arguments) }
+    do {
+      _ = try LessonOptions.parse(arguments)
+      Issue.record("\(arguments) was accepted")
+    } catch {
+      let message = LessonOptions.message(for: error)
+      #expect(message.contains(arguments[0]) || message.contains(arguments[0].dropFirst(2)), "\(arguments): \(message)")
+    }
   }
 }
 
@@ -122,6 +130,12 @@ import Testing
     let m = Timing.measure(warmup: 2, minRepeats: 5, minSeconds: 0) { calls += 1 }
     #expect(calls == 7)
     #expect(m.seconds.count == 5)
-    #expect(m.min <= m.median)
+  }
+
+  @Test func minimumAndMedianOfKnownTimes() {
+    #expect(Measurement(seconds: [3, 1, 2]).min == 1)
+    #expect(Measurement(seconds: [3, 1, 2]).median == 2)
+    #expect(Measurement(seconds: [4, 1, 3, 2]).median == 2.5)
+    #expect(Measurement(seconds: []).median.isNaN && Measurement(seconds: []).min.isNaN)
   }
 }

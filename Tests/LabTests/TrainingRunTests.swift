@@ -155,7 +155,11 @@ import Testing
     #expect(throws: CheckpointError.settingMismatch(path: path, flag: "--lr", checkpoint: "0.01", given: "0.001")) {
       _ = try train(steps: 6, out: out, resume: path, typed: ["--lr", "0.001"])
     }
-    #expect(throws: (any Error).self) { _ = try train(steps: 4, out: out, resume: path) }
+    #expect {
+      _ = try train(steps: 4, out: out, resume: path)
+    } throws: { error in
+      "\(error)".contains("--steps 4 is less than the 6 the checkpoint \(path) has done")
+    }
     #expect(try train(steps: 6, out: out, resume: path, typed: ["--every", "2"]).0.path != first.path)
   }
 }
