@@ -40,7 +40,8 @@ func module(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
-/// A lesson is `Lessons/NN-Name/main.swift`, an executable named `lessonNN-name`.
+/// A lesson is `Lessons/NN-Name/` (`LessonNN.swift` with the `@main` command, and the files
+/// beside it), an executable named `lessonNN-name`.
 func lesson(_ folder: String) -> Target {
   let number = folder.prefix(2)
   let name = folder.dropFirst(3).lowercased()
