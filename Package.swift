@@ -16,7 +16,8 @@
 //   GANLoss                    GAN loss twins: probabilities (the textbook) · logits (softplus, fused gradient)
 //   DiffusionNoising           diffusion twins: t single noising steps · closed form; schedules, DDPM/DDIM samplers
 //   Autoregressive             causal self-attention, the character transformer, sampling twins (recompute · KV cache)
-//   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression)
+//   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression);
+//                              count-model and gzip/bzip2/xz baselines
 //   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
 //   GenLab                     umbrella module re-exporting all of the above
 //   ExerciseSupport, Exercises the classroom exercises' shared types and their stubs (Exercises/)
