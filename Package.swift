@@ -7,6 +7,7 @@
 //   MatMul                     GEMM twins: reference triple loop · packed SIMD GEMM
 //   ImageIO                    PNG read/write (libpng), image grids
 //   Datasets                   IDX reader, Fashion-MNIST lookup, batching, 2-D toy sets
+//   Evaluation                 sample-quality measures: energy distance, Fréchet distance, precision/recall
 //   Lab                        lesson flags, run folders, progress, reports, checkpoints
 //   Convolution                conv twins: direct loops · im2col + GEMM (forward and backward)
 //   TransposedConvolution      deconv twins: scatter-add · GEMM + col2im
@@ -15,7 +16,8 @@
 //   GANLoss                    GAN loss twins: probabilities (the textbook) · logits (softplus, fused gradient)
 //   DiffusionNoising           diffusion twins: t single noising steps · closed form; schedules, DDPM/DDIM samplers
 //   Autoregressive             causal self-attention, the character transformer, sampling twins (recompute · KV cache)
-//   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression)
+//   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression);
+//                              count-model and gzip/bzip2/xz baselines
 //   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
 //   GenLab                     umbrella module re-exporting all of the above
 //   ExerciseSupport, Exercises the classroom exercises' shared types and their stubs (Exercises/)
@@ -97,6 +99,7 @@ let package = Package(
     module("MatMul", ["Core", "CPUFeatures"]),
     module("ImageIO", ["Core", "CPNG"]),
     module("Datasets", ["Core", "CZlib"]),
+    module("Evaluation", ["Core"]),
     module("Convolution", ["Core", "MatMul"]),
     module("TransposedConvolution", ["Core", "MatMul", "Convolution"]),
     module("NN", ["Core", "MatMul", "Convolution", "TransposedConvolution"]),
@@ -107,7 +110,7 @@ let package = Package(
     module("Autoregressive", ["Core", "MatMul", "NN", "ArithmeticCoding"]),
     module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising", "Reparameterization"]),
     module("Lab", ["Core", "NN", "ImageIO", argumentParser]),
-    .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Lab",
+    .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Evaluation", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
                                            "Reparameterization", "GANLoss", "DiffusionNoising", "ArithmeticCoding", "Autoregressive", "Models"], swiftSettings: fast),
     module("ExerciseSupport", ["Core"]),
@@ -128,6 +131,7 @@ let package = Package(
     .testTarget(name: "MatMulTests", dependencies: ["MatMul", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "NN", "ImageIO", "Datasets", "TestSupport"]),
     .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "TestSupport"]),
     .testTarget(name: "TransposedConvolutionTests", dependencies: ["TransposedConvolution", "Convolution", "TestSupport"]),

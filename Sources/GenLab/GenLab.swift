@@ -1,6 +1,7 @@
 // The umbrella module: `import GenLab` brings every GenLab module.
 @_exported import Core
 @_exported import Datasets
+@_exported import Evaluation
 @_exported import ImageIO
 @_exported import Lab
 @_exported import MatMul

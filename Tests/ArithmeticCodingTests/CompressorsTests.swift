@@ -1,5 +1,5 @@
+@testable import ArithmeticCoding
 import Foundation
-@testable import Lab
 import Testing
 import TestSupport
 

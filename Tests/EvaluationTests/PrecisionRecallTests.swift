@@ -1,5 +1,5 @@
 import Core
-import Datasets
+import Evaluation
 import Testing
 
 /// Improved precision and recall (Kynkäänniemi et al. 2019) on sets whose answer can be

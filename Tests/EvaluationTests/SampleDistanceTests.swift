@@ -1,5 +1,5 @@
 import Core
-import Datasets
+import Evaluation
 import Foundation
 import Testing
 
