@@ -81,6 +81,7 @@ let package = Package(
     .library(name: "GenLab", targets: ["GenLab"]),
     .executable(name: "genlab-bench", targets: ["genlab-bench"]),
     .executable(name: "genlab-check", targets: ["genlab-check"]),
+    .executable(name: "genlab-score", targets: ["genlab-score"]),
     .executable(name: "genlab-inspect", targets: ["genlab-inspect"]),
     // For Exercises/Solutions, the separate package that checks the teacher's solutions.
     .library(name: "ExerciseChecker", targets: ["ExerciseChecker"]),
@@ -108,7 +109,7 @@ let package = Package(
     module("DiffusionNoising", ["Core"]),
     module("ArithmeticCoding", ["Core"]),
     module("Autoregressive", ["Core", "MatMul", "NN", "ArithmeticCoding"]),
-    module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising", "Reparameterization"]),
+    module("Models", ["Core", "NN", "GANLoss", "DiffusionNoising", "Reparameterization", "Evaluation"]),
     module("Lab", ["Core", "NN", "ImageIO", argumentParser]),
     .target(name: "GenLab", dependencies: ["Core", "MatMul", "ImageIO", "Datasets", "Evaluation", "Lab",
                                            "Convolution", "TransposedConvolution", "NN",
@@ -121,6 +122,7 @@ let package = Package(
                                "GANLoss", "DiffusionNoising", "Autoregressive", argumentParser]),
     .executableTarget(name: "genlab-check", dependencies: ["ExerciseChecker", "Exercises"], swiftSettings: fast),
     .executableTarget(name: "genlab-inspect", dependencies: ["GenLab", argumentParser], swiftSettings: fast),
+    .executableTarget(name: "genlab-score", dependencies: ["GenLab", argumentParser], swiftSettings: fast),
     .executableTarget(
       name: "genlab-bench",
       dependencies: ["GenLab", argumentParser],
