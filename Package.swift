@@ -1,27 +1,8 @@
 // swift-tools-version: 6.1
 // GenLab — learn generative modeling by building it.
 //
-// Module map (see docs/ARCHITECTURE.md):
-//   CPNG, CZlib, CPUFeatures   system-library / C shims
-//   Core                       Tensor, seeded RNG, deterministic parallel-for, errors
-//   MatMul                     GEMM twins: reference triple loop · packed SIMD GEMM
-//   ImageIO                    PNG read/write (libpng), image grids
-//   Datasets                   IDX reader, Fashion-MNIST lookup, batching, 2-D toy sets
-//   Evaluation                 sample-quality measures: energy distance, Fréchet distance, precision/recall
-//   Lab                        lesson flags, run folders, progress, reports, checkpoints
-//   Convolution                conv twins: direct loops · im2col + GEMM (forward and backward)
-//   TransposedConvolution      deconv twins: scatter-add · GEMM + col2im
-//   NN                         layers with explicit backward, initialisers, losses, SGD/Adam
-//   Reparameterization         VAE sampling twins: per element + Monte-Carlo KL · vectorized + closed form
-//   GANLoss                    GAN loss twins: probabilities (the textbook) · logits (softplus, fused gradient)
-//   DiffusionNoising           diffusion twins: t single noising steps · closed form; schedules, DDPM/DDIM samplers
-//   Autoregressive             causal self-attention, the character transformer, sampling twins (recompute · KV cache)
-//   ArithmeticCoding           an arithmetic coder driven by a model's probabilities (prediction is compression);
-//                              count-model and gzip/bzip2/xz baselines
-//   Models                     the lessons' networks that other code reuses (DCGAN), with their training steps
-//   GenLab                     umbrella module re-exporting all of the above
-//   ExerciseSupport, Exercises the classroom exercises' shared types and their stubs (Exercises/)
-//   ExerciseChecker            the grader behind genlab-check (and genlab-check-solutions)
+// The modules, what each holds and what it depends on: the module map in docs/ARCHITECTURE.md
+// (one place; each module's README has the rest).
 import Foundation
 import PackageDescription
 
