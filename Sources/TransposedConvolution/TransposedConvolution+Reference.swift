@@ -147,9 +147,7 @@ extension TransposedConvolution {
       for o in 0..<outputChannels {
         for n in 0..<batch {
           for row in 0..<outputHeight {
-            for column in 0..<outputWidth {
-              sums[o] += gradient(n, o, row, column)
-            }
+            for column in 0..<outputWidth { sums[o] += gradient(n, o, row, column) }
           }
         }
       }
