@@ -1,3 +1,11 @@
+// Autoregressive — the optimized twin: a KeyValueCache keeps every layer's keys and values,
+// so each new token runs only its own position through the model (its q, k and v, attention
+// over the cache, the MLP) — faster because a step costs O(layers·(D² + t·D)), linear in t,
+// where recomputing the prefix costs a full forward of t positions. Same signatures as
+// Sampling+Reference.swift; Tests/AutoregressiveTests/SamplingTests.swift proves them equal.
+//
+// Keeping them is exact: with causal attention, position t's key and value never change once
+// computed.
 import Core
 import Foundation
 

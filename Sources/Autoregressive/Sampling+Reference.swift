@@ -1,3 +1,8 @@
+// Autoregressive — the reference twin: generation as the chain rule p(x) = Π_t p(x_t | x_<t)
+// reads, one token at a time, running the whole prefix through the model again at every
+// step and keeping only the last position's logits. Its optimized twin is
+// Sampling+KVCache.swift (each step runs only the new position, against cached keys and
+// values); Tests/AutoregressiveTests/SamplingTests.swift proves them equal.
 import Core
 
 extension Autoregressive {
@@ -23,12 +28,5 @@ extension Autoregressive {
       generated.append(next)
     }
     return generated
-  }
-
-  static func checkGeneration(_ function: String, _ model: CharTransformer, prompt: [Int], count: Int) {
-    precondition(!prompt.isEmpty, "Autoregressive.\(function): the prompt needs at least one token (e.g. a newline)")
-    precondition(count >= 0 && prompt.count + count <= model.configuration.context,
-                 "Autoregressive.\(function): prompt of \(prompt.count) + \(count) new tokens exceeds the context "
-                 + "of \(model.configuration.context)")
   }
 }

@@ -1,3 +1,5 @@
+// What both sampling twins (Sampling+Reference.swift, Sampling+KVCache.swift) share: the rule
+// that draws the next token from the logits, and the check of their arguments.
 import Core
 import Foundation
 
@@ -51,5 +53,14 @@ extension Autoregressive {
       if u < cumulative { return i }
     }
     return last
+  }
+
+  /// Checks the arguments both generation twins take: a prompt of at least one token, and
+  /// room in the model's context for it and `count` new tokens. `function` names the caller.
+  static func checkGeneration(_ function: String, _ model: CharTransformer, prompt: [Int], count: Int) {
+    precondition(!prompt.isEmpty, "Autoregressive.\(function): the prompt needs at least one token (e.g. a newline)")
+    precondition(count >= 0 && prompt.count + count <= model.configuration.context,
+                 "Autoregressive.\(function): prompt of \(prompt.count) + \(count) new tokens exceeds the context "
+                 + "of \(model.configuration.context)")
   }
 }

@@ -1,10 +1,13 @@
-// The reference visits every output pixel and runs a short, branchy C·KH·KW loop over
-// scattered inputs, so the CPU spends its time on index arithmetic and padding tests.
-// This twin first copies every receptive field into a column of a matrix (im2col), after
-// which the whole batch's convolution is ONE matrix product, W (O × C·KH·KW) · cols, done by
-// the packed SIMD GEMM at close to the machine's peak; backward is two more GEMMs and
-// col2im. The copies cost O(C·KH·KW·N·OH·OW) moves against O(O) times as many
-// multiply-adds, and every step is split over threads without changing any sum's order.
+// Convolution — the optimized twin: it first copies every receptive field into a column of
+// a matrix (im2col), after which the whole batch's convolution is ONE matrix product,
+// W (O × C·KH·KW) · cols, and backward two more GEMMs and a col2im — faster because the
+// packed SIMD GEMM runs at close to the machine's peak, where the reference's short, branchy
+// C·KH·KW loop over scattered inputs spends its time on index arithmetic and padding tests.
+// Same signatures as Convolution+Reference.swift; Tests/ConvolutionTests/ConvolutionTests.swift
+// proves them equal.
+//
+// The copies cost O(C·KH·KW·N·OH·OW) moves against O(O) times as many multiply-adds, and
+// every step is split over threads without changing any sum's order.
 import Core
 import MatMul
 
@@ -94,24 +97,9 @@ extension Convolution {
     }
     let outChannels = weight.shape[0]
     let (patchSize, patchCount) = (g.patchSize, g.patchCount)
-    let planeSize = g.outputHeight * g.outputWidth
-    let batch = g.batch
 
-    // dY': row o holds dy[n,o,·,·] for n = 0, 1, …, side by side; one chunk per row.
-    let dyPrime = [Float](unsafeUninitializedCapacity: outChannels * patchCount) { d, initialized in
-      let d = d
-      outputGradient.withUnsafeBufferPointer { dy in
-        Parallel.forEach(patchCount > 0 ? outChannels : 0) { o in
-          for n in 0..<batch {
-            let source = dy.baseAddress! + (n * outChannels + o) * planeSize
-            let target = d.baseAddress! + o * patchCount + n * planeSize
-            target.update(from: source, count: planeSize)
-          }
-        }
-      }
-      initialized = outChannels * patchCount
-    }
-
+    // dY': dL/dy as O × (N·OH·OW), the shape of Y'.
+    let dyPrime = outputGradientRows(outputGradient, g, outChannels: outChannels)
     let cols = columns ?? im2col(x, g)
     // dW = dY' · colsᵀ; cols is stored (C·KH·KW) × (N·OH·OW), i.e. as colsᵀ's transpose.
     let weightGradient = [Float](unsafeUninitializedCapacity: outChannels * patchSize) { dw, initialized in
@@ -125,22 +113,8 @@ extension Convolution {
       initialized = outChannels * patchSize
     }
 
-    // db[o] = Σ_k dY'[o,k], summed left to right in Double; one chunk per row.
-    var biasGradient: Tensor?
-    if hasBias {
-      let sums = [Float](unsafeUninitializedCapacity: outChannels) { db, initialized in
-        let db = db
-        dyPrime.withUnsafeBufferPointer { dyPrime in
-          Parallel.forEach(outChannels) { o in
-            var sum: Double = 0
-            for k in (o * patchCount)..<((o + 1) * patchCount) { sum += Double(dyPrime[k]) }
-            db[o] = Float(sum)
-          }
-        }
-        initialized = outChannels
-      }
-      biasGradient = Tensor(shape: [outChannels], data: sums)
-    }
+    // db[o] = Σ_k dY'[o,k].
+    let biasGradient = hasBias ? rowSums(dyPrime, rows: outChannels, columns: patchCount) : nil
 
     // dcols = Wᵀ · dY' (a fresh buffer: cols may be the caller's); then dx = col2im(dcols).
     var inputGradient = Tensor(zeros: x.shape)
@@ -163,6 +137,42 @@ extension Convolution {
       }
     }
     return (inputGradient, Tensor(shape: weight.shape, data: weightGradient), biasGradient)
+  }
+
+  /// dY': dL/dy (N×O×OH×OW) laid out O × (N·OH·OW), the shape of Y'. Row o holds
+  /// dy[n,o,·,·] for n = 0, 1, …, side by side; one chunk per row.
+  static func outputGradientRows(_ outputGradient: Tensor, _ g: ConvolutionGeometry, outChannels: Int) -> [Float] {
+    let (patchCount, planeSize, batch) = (g.patchCount, g.outputHeight * g.outputWidth, g.batch)
+    return [Float](unsafeUninitializedCapacity: outChannels * patchCount) { d, initialized in
+      let d = d
+      outputGradient.withUnsafeBufferPointer { dy in
+        Parallel.forEach(patchCount > 0 ? outChannels : 0) { o in
+          for n in 0..<batch {
+            let source = dy.baseAddress! + (n * outChannels + o) * planeSize
+            let target = d.baseAddress! + o * patchCount + n * planeSize
+            target.update(from: source, count: planeSize)
+          }
+        }
+      }
+      initialized = outChannels * patchCount
+    }
+  }
+
+  /// The sum of each row of a `rows` × `columns` matrix, left to right in Double, rounded
+  /// to Float once; one chunk per row.
+  static func rowSums(_ matrix: [Float], rows: Int, columns: Int) -> Tensor {
+    let sums = [Float](unsafeUninitializedCapacity: rows) { sums, initialized in
+      let sums = sums
+      matrix.withUnsafeBufferPointer { matrix in
+        Parallel.forEach(rows) { row in
+          var sum: Double = 0
+          for k in (row * columns)..<((row + 1) * columns) { sum += Double(matrix[k]) }
+          sums[row] = Float(sum)
+        }
+      }
+      initialized = rows
+    }
+    return Tensor(shape: [rows], data: sums)
   }
 
   /// The im2col matrix of `x`: (C·KH·KW) × (N·OH·OW), every element written by `Im2col.im2col`.

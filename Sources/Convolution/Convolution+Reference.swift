@@ -1,6 +1,8 @@
-// The reference twin: the convolution exactly as the equation is written, one output
-// (or one gradient term) at a time. Seven nested loops, no pointers, no threads. Read it
-// next to Convolution+Im2col.swift, which computes the same numbers as one GEMM.
+// Convolution — the reference twin: the convolution exactly as the equation is written,
+// y[n,o,i,j] = b[o] + Σ_c Σ_p Σ_q w[o,c,p,q] · x[n,c, i·s_h + p − pad_h, j·s_w + q − pad_w],
+// one output (or one gradient term) at a time: seven nested loops, no pointers, no threads.
+// Its optimized twin is Convolution+Im2col.swift (im2col and one GEMM for the whole batch);
+// Tests/ConvolutionTests/ConvolutionTests.swift proves them equal.
 import Core
 
 extension Convolution {

@@ -1,8 +1,11 @@
-// The reference twin: the forward process exactly as it is defined, one Gaussian step at a
-// time. To reach x_t it applies q(x_s | x_{s−1}) = 𝒩(√(1−β_s)·x_{s−1}, β_s·I) t times,
-// drawing fresh noise at every step, element by element. It costs t·(elements) normal
-// draws where the closed form (DiffusionNoising+ClosedForm.swift) needs one per element;
-// read the two side by side.
+// DiffusionNoising — the reference twin: the forward process exactly as it is defined, one
+// Gaussian step at a time: to reach x_t it applies q(x_s | x_{s−1}) = 𝒩(√(1−β_s)·x_{s−1}, β_s·I)
+// t times, drawing fresh noise at every step, element by element. Its optimized twin is
+// DiffusionNoising+ClosedForm.swift (one jump, one draw per element);
+// Tests/DiffusionNoisingTests/NoisingTests.swift proves them equal in distribution.
+//
+// It costs t·(elements) normal draws where the closed form needs one per element; read the
+// two side by side.
 import Core
 
 extension DiffusionNoising {

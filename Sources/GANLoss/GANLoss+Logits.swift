@@ -1,11 +1,15 @@
-// The optimized twin. It never forms log σ(l): the log of a sigmoid is written with
-// softplus, −log σ(l) = softplus(−l) and −log(1 − σ(l)) = softplus(l), with
+// GANLoss — the optimized twin: it never forms log σ(l) but writes the losses with softplus
+// of the logits, −log σ(l) = softplus(−l) and −log(1 − σ(l)) = softplus(l), and fuses the
+// gradient to σ(l) − y — faster, and finite for any logit: one exp and one log1p per element,
+// no division by D or 1 − D, in one pass over raw buffers that writes the gradient as it sums
+// the loss. Same signatures as GANLoss+Reference.swift; Tests/GANLossTests/GANLossTests.swift
+// proves them equal.
+//
 // softplus(x) = max(x, 0) + log1p(e^(−|x|)). e^(−|l|) ≤ 1 cannot overflow and log1p is exact
 // when it is tiny, so the loss is finite and accurate for any logit, where the reference's
-// σ rounds to 0 or 1 in Float and its log gives −∞ (|l| ≳ 17). The gradient is fused: the
-// chain rule's dL/dD · D(1 − D) cancels to σ(l) − y, which needs no division by D or 1 − D
-// (∞·0 = NaN in the reference). One exp and one log1p per element, in one pass over raw
-// buffers that writes the gradient as it sums the loss.
+// σ rounds to 0 or 1 in Float and its log gives −∞ (|l| ≳ 17). The chain rule's
+// dL/dD · D(1 − D) cancels to σ(l) − y, which needs no division by D or 1 − D (∞·0 = NaN
+// in the reference).
 import Core
 import Foundation
 

@@ -1,10 +1,11 @@
-// The reference twin: the GAN losses exactly as the paper writes them, one element at a
-// time, in Float. Each logit is first turned into a probability D = σ(l), the loss takes
+// GANLoss — the reference twin: the GAN losses exactly as the paper writes them, one element
+// at a time, in Float: each logit is first turned into a probability D = σ(l), the loss takes
 // the log of D or of 1 − D, and the gradient goes back through σ by the chain rule,
-// dL/dl = dL/dD · D(1 − D). Read it next to GANLoss+Logits.swift, which computes the same
-// numbers from the logits directly. This one breaks on purpose where the textbook does:
-// once σ(l) rounds to 1 (l ≳ 17) or to 0 (l ≲ −88) in Float, log gives −∞ and the
-// gradient ∞·0 = NaN.
+// dL/dl = dL/dD · D(1 − D). Its optimized twin is GANLoss+Logits.swift (softplus of the
+// logits, fused gradient); Tests/GANLossTests/GANLossTests.swift proves them equal.
+//
+// This one breaks on purpose where the textbook does: once σ(l) rounds to 1 (l ≳ 17) or to
+// 0 (l ≲ −88) in Float, log gives −∞ and the gradient ∞·0 = NaN.
 import Core
 import Foundation
 

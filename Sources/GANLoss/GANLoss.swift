@@ -63,14 +63,14 @@ public struct DiscriminatorLoss: Sendable {
   }
 }
 
-/// The generator's loss L_G and its gradient with respect to the discriminator's logits on
-/// the generated items (backpropagate it through the discriminator, then the generator).
 /// One half of the discriminator's loss — its real items or its fake items — and the
 /// gradient with respect to those logits. L_D is the sum of the two halves, and each
 /// half depends only on its own logits, so a network that keeps one forward pass at a
 /// time can run backward after each half (`Models.DCGAN.step` does).
 public struct DiscriminatorHalf: Sendable {
+  /// This half's term of L_D (its mean over its items), accumulated in Double.
   public var value: Double
+  /// dL_D/dl for this half's logits: their shape.
   public var gradient: Tensor
 
   public init(value: Double, gradient: Tensor) {
@@ -79,6 +79,8 @@ public struct DiscriminatorHalf: Sendable {
   }
 }
 
+/// The generator's loss L_G and its gradient with respect to the discriminator's logits on
+/// the generated items (backpropagate it through the discriminator, then the generator).
 public struct GeneratorLoss: Sendable {
   /// L_G, accumulated in Double.
   public var value: Double

@@ -1,3 +1,7 @@
+// MatMul — the reference twin: C ← α·op(A)·op(B) + β·C by the definition, one dot product
+// per element of C, C[i,j] ← α·Σ_p op(A)[i,p]·op(B)[p,j] + β·C[i,j], three loops summing
+// p = 0, 1, …, K−1 in order. Its optimized twin is MatMul+Packed.swift (packed panels, a SIMD
+// register tile, threads); Tests/MatMulTests/MatMulTests.swift proves them equal.
 import Core
 
 extension MatMul {

@@ -1,7 +1,7 @@
 import Core
 import NN
 
-/// A small convolutional classifier for Fashion-MNIST's ten classes. Issue 12's capstone
+/// A small convolutional classifier for Fashion-MNIST's ten classes. The capstone (lesson 11)
 /// uses its penultimate layer — 128 numbers per image — as the feature space in which the
 /// Fréchet distance compares generated and held-out images (a "classifier FID"; not
 /// comparable with Inception FID).

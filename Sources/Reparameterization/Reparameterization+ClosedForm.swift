@@ -1,9 +1,12 @@
-// The optimized twin. The KL of two Gaussians has a closed form, so instead of averaging
-// log q − log p over S Monte-Carlo draws per item (S·N·D normal draws, logs and exps, and
-// an answer that is only right to ~1/√S) it is one pass over μ and logσ², exact. Sampling
-// and backward walk raw buffers in one pass with no index arithmetic or per-element
-// checks, and the backward fuses the decoder's and the KL's gradients and needs one exp
-// per element (σ² = σ·σ) where the reference takes two.
+// Reparameterization — the optimized twin: the KL of two Gaussians by its closed form, one
+// exact pass over μ and logσ², instead of averaging log q − log p over S Monte-Carlo draws
+// per item; sampling and a backward that fuses the decoder's and the KL's gradients as
+// single passes over raw buffers — faster because it makes no S·N·D normal draws, logs and
+// exps (and its KL is exact, not right to ~1/√S), has no index arithmetic or per-element
+// checks, and takes one exp per element in the backward (σ² = σ·σ) where the reference takes
+// two. Same signatures as Reparameterization+Reference.swift (but for the Monte-Carlo KL's
+// `samples` and `rng`); Tests/ReparameterizationTests/ReparameterizationTests.swift proves
+// them equal.
 import Core
 import Foundation
 

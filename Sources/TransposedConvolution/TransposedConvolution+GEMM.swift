@@ -1,8 +1,14 @@
-// The optimized twin. The reference scatters one input pixel at a time, a 7-deep loop
-// nest of scalar multiply-adds. Here the same products are one matrix product and a
-// rearrangement. A transposed convolution is the adjoint of a convolution: its forward
-// pass is that convolution's backward-data pass, and its backward-data pass is that
-// convolution's forward pass. So
+// TransposedConvolution — the optimized twin: the same products as one matrix product and a
+// rearrangement (a GEMM, then col2im), where the reference scatters one input pixel at a time
+// through a 7-deep loop nest of scalar multiply-adds — faster because nearly all the
+// arithmetic lands in the packed SIMD GEMM, which keeps every loaded number in registers for
+// many multiply-adds and runs on every core. Same signatures as
+// TransposedConvolution+Reference.swift;
+// Tests/TransposedConvolutionTests/TransposedConvolutionTests.swift proves them equal.
+//
+// A transposed convolution is the adjoint of a convolution: its forward pass is that
+// convolution's backward-data pass, and its backward-data pass is that convolution's
+// forward pass. So
 //
 //   forward:   cols = Wᵀ · X'       (C_out·KH·KW × N·H·W: every stamp of every pixel)
 //              y    = col2im(cols)  (add each stamp onto the output where it lands)
@@ -10,10 +16,9 @@
 //              dX'   = W · dcols,   dW = X' · dcolsᵀ,   db = Σ dy per channel
 //
 // with W the weight read as C_in × (C_out·KH·KW) and X' the input read channel-major,
-// C_in × (N·H·W). Nearly all the arithmetic lands in the packed SIMD GEMM (MatMul.gemm),
-// which keeps every loaded number in registers for many multiply-adds and runs on every
-// core; im2col/col2im only move data. Threads come only from MatMul and Parallel, which
-// split the work by the problem size, so results are bit-identical for any thread count.
+// C_in × (N·H·W). im2col/col2im only move data; the GEMM is MatMul.gemm. Threads come only
+// from MatMul and Parallel, which split the work by the problem size, so results are
+// bit-identical for any thread count.
 import Convolution
 import Core
 import MatMul

@@ -1,6 +1,9 @@
-// The reference twin: the scatter definition of the transposed convolution, in loops in
-// the order of the math. Every input pixel stamps its kernels onto the output; backward
-// reads the same stamps the other way round. No pointers, no threads, no tricks.
+// TransposedConvolution — the reference twin: the scatter definition, in loops in the
+// order of the math: every input pixel x[n,c,i,j] stamps its kernels w[c,o,·,·], scaled by
+// the pixel, onto the output with their corner at (i·s − p, j·s − p); backward reads the
+// same stamps the other way round. No pointers, no threads, no tricks. Its optimized twin
+// is TransposedConvolution+GEMM.swift (one GEMM and a col2im);
+// Tests/TransposedConvolutionTests/TransposedConvolutionTests.swift proves them equal.
 import Core
 
 extension TransposedConvolution {
@@ -21,22 +24,27 @@ extension TransposedConvolution {
     let (outputChannels, kernelHeight, kernelWidth) = (shape.outputChannels, shape.kernelHeight, shape.kernelWidth)
     let (outputHeight, outputWidth) = (shape.outputHeight, shape.outputWidth)
     let input = x.data, kernel = weight.data
+
+    // Flat row-major positions: x[n,c,i,j], w[c,o,kp,kq], y[n,o,row,column].
+    func xIndex(_ n: Int, _ c: Int, _ i: Int, _ j: Int) -> Int { ((n * inputChannels + c) * height + i) * width + j }
+    func wIndex(_ c: Int, _ o: Int, _ kp: Int, _ kq: Int) -> Int { ((c * outputChannels + o) * kernelHeight + kp) * kernelWidth + kq }
+    func yIndex(_ n: Int, _ o: Int, _ row: Int, _ column: Int) -> Int { ((n * outputChannels + o) * outputHeight + row) * outputWidth + column }
+
     var output = [Float](repeating: 0, count: batch * outputChannels * outputHeight * outputWidth)
 
     for n in 0..<batch {
       for c in 0..<inputChannels {
         for i in 0..<height {
           for j in 0..<width {
-            let pixel = input[((n * inputChannels + c) * height + i) * width + j]
+            let pixel = input[xIndex(n, c, i, j)]                                   // x[n,c,i,j]
             for o in 0..<outputChannels {
               for kp in 0..<kernelHeight {
-                let row = i * p.strideHeight - p.paddingHeight + kp
-                if row < 0 || row >= outputHeight { continue }
+                let row = i * p.strideHeight - p.paddingHeight + kp                 // output row i·s − p + kp
+                if row < 0 || row >= outputHeight { continue }                      // cropped: dropped
                 for kq in 0..<kernelWidth {
-                  let column = j * p.strideWidth - p.paddingWidth + kq
-                  if column < 0 || column >= outputWidth { continue }
-                  output[((n * outputChannels + o) * outputHeight + row) * outputWidth + column]
-                    += pixel * kernel[((c * outputChannels + o) * kernelHeight + kp) * kernelWidth + kq]
+                  let column = j * p.strideWidth - p.paddingWidth + kq              // output column j·s − p + kq
+                  if column < 0 || column >= outputWidth { continue }               // cropped: dropped
+                  output[yIndex(n, o, row, column)] += pixel * kernel[wIndex(c, o, kp, kq)]   // y[n,o,row,column] += x[n,c,i,j] · w[c,o,kp,kq]
                 }
               }
             }
@@ -45,12 +53,12 @@ extension TransposedConvolution {
       }
     }
 
-    if let bias {
+    if let bias = bias?.data {
       for n in 0..<batch {
         for o in 0..<outputChannels {
           for row in 0..<outputHeight {
             for column in 0..<outputWidth {
-              output[((n * outputChannels + o) * outputHeight + row) * outputWidth + column] += bias.data[o]
+              output[yIndex(n, o, row, column)] += bias[o]                          // y[n,o,·,·] += b[o]
             }
           }
         }
@@ -78,10 +86,14 @@ extension TransposedConvolution {
     let (outputHeight, outputWidth) = (shape.outputHeight, shape.outputWidth)
     let input = x.data, kernel = weight.data, dy = outputGradient.data
 
-    /// dy at (n, o, row, column), 0 outside the output.
+    func xIndex(_ n: Int, _ c: Int, _ i: Int, _ j: Int) -> Int { ((n * inputChannels + c) * height + i) * width + j }
+    func wIndex(_ c: Int, _ o: Int, _ kp: Int, _ kq: Int) -> Int { ((c * outputChannels + o) * kernelHeight + kp) * kernelWidth + kq }
+    func yIndex(_ n: Int, _ o: Int, _ row: Int, _ column: Int) -> Int { ((n * outputChannels + o) * outputHeight + row) * outputWidth + column }
+
+    /// dy[n,o,row,column], 0 outside the output (where the stamp was cropped).
     func gradient(_ n: Int, _ o: Int, _ row: Int, _ column: Int) -> Float {
       guard row >= 0 && row < outputHeight && column >= 0 && column < outputWidth else { return 0 }
-      return dy[((n * outputChannels + o) * outputHeight + row) * outputWidth + column]
+      return dy[yIndex(n, o, row, column)]
     }
 
     // dx[n,c,i,j] = Σ_o Σ_kp Σ_kq w[c,o,kp,kq] · dy[n,o,i·s−p+kp, j·s−p+kq]
@@ -91,15 +103,16 @@ extension TransposedConvolution {
         for i in 0..<height {
           for j in 0..<width {
             var sum: Float = 0
-            for o in 0..<outputChannels {
-              for kp in 0..<kernelHeight {
-                for kq in 0..<kernelWidth {
-                  sum += kernel[((c * outputChannels + o) * kernelHeight + kp) * kernelWidth + kq]
-                    * gradient(n, o, i * p.strideHeight - p.paddingHeight + kp, j * p.strideWidth - p.paddingWidth + kq)
+            for o in 0..<outputChannels {                                           // Σ_o
+              for kp in 0..<kernelHeight {                                          // Σ_kp
+                let row = i * p.strideHeight - p.paddingHeight + kp                 // i·s − p + kp
+                for kq in 0..<kernelWidth {                                         // Σ_kq
+                  let column = j * p.strideWidth - p.paddingWidth + kq              // j·s − p + kq
+                  sum += kernel[wIndex(c, o, kp, kq)] * gradient(n, o, row, column)   // w[c,o,kp,kq] · dy[n,o,row,column]
                 }
               }
             }
-            inputGradient[((n * inputChannels + c) * height + i) * width + j] = sum
+            inputGradient[xIndex(n, c, i, j)] = sum
           }
         }
       }
@@ -112,15 +125,16 @@ extension TransposedConvolution {
         for kp in 0..<kernelHeight {
           for kq in 0..<kernelWidth {
             var sum: Float = 0
-            for n in 0..<batch {
-              for i in 0..<height {
-                for j in 0..<width {
-                  sum += input[((n * inputChannels + c) * height + i) * width + j]
-                    * gradient(n, o, i * p.strideHeight - p.paddingHeight + kp, j * p.strideWidth - p.paddingWidth + kq)
+            for n in 0..<batch {                                                    // Σ_n
+              for i in 0..<height {                                                 // Σ_i
+                let row = i * p.strideHeight - p.paddingHeight + kp                 // i·s − p + kp
+                for j in 0..<width {                                                // Σ_j
+                  let column = j * p.strideWidth - p.paddingWidth + kq              // j·s − p + kq
+                  sum += input[xIndex(n, c, i, j)] * gradient(n, o, row, column)   // x[n,c,i,j] · dy[n,o,row,column]
                 }
               }
             }
-            weightGradient[((c * outputChannels + o) * kernelHeight + kp) * kernelWidth + kq] = sum
+            weightGradient[wIndex(c, o, kp, kq)] = sum
           }
         }
       }
@@ -133,9 +147,7 @@ extension TransposedConvolution {
       for o in 0..<outputChannels {
         for n in 0..<batch {
           for row in 0..<outputHeight {
-            for column in 0..<outputWidth {
-              sums[o] += gradient(n, o, row, column)
-            }
+            for column in 0..<outputWidth { sums[o] += gradient(n, o, row, column) }
           }
         }
       }

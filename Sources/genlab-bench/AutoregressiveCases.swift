@@ -1,6 +1,6 @@
 import GenLab
 
-/// Issue 9's autoregressive cases, on a character transformer of lesson 10's size (V = 70
+/// The `autoregressive` group's cases, on a character transformer of lesson 10's size (V = 70
 /// characters, D = 64, 4 heads, 2 blocks, context 300):
 /// - `sample_256`: 256 new characters after a one-character prompt, the reference twin
 ///   (`generateReference`: the whole prefix again at every step) against the cached twin
