@@ -79,7 +79,6 @@ struct Lesson05: LessonCommand {
     settings.show("iwae-k", String(iwaeK))
     settings.show("iwae-images", String(iwaeImages))
     settings.show("num-samples", String(options.numSamples))
-    let seed = options.seed
 
     Console.section("1. Data")
     let data = try FashionMNIST.load(explicitPath: options.data)
@@ -95,56 +94,63 @@ struct Lesson05: LessonCommand {
     }
     let run = try TrainingRun(settings, title: "Lesson 05 — Autoencoder, then VAE", options: options,
                               dataset: data.description)
-    let file = run.folder.file
-    let lab = Trainer(arch: arch, latent: latent, seed: seed, batchSize: batchSize, learningRate: learningRate,
+    let lab = Trainer(arch: arch, latent: latent, seed: options.seed, batchSize: batchSize, learningRate: learningRate,
                       implementation: options.impl, train: trainImages, test: testImages, folder: run.folder)
     lab.keep(in: run)
     run.metadata["steps_per_epoch"] = String(lab.stepsPerEpoch)
     try run.restore()
     try lab.carryOver(try run.carryOverMetrics(), from: resumed)
 
-    // 2. A plain autoencoder -------------------------------------------------------
-    var rng = RNG(seed: seed, stream: 50)   // pictures' randomness, apart from training's
+    var rng = RNG(seed: options.seed, stream: 50)   // pictures' randomness, apart from training's
     let pairs = interpolationPairs(data.test.labels)
-    if aeEpochs > 0 {
-      Console.section("2. A plain autoencoder: x → code (\(latent) numbers) → x̂")
-      let autoencoder = lab.models[.autoencoder]!
-      try lab.train(.autoencoder, epochs: aeEpochs, every: every, in: run)
-      let ae = lab.evaluate(autoencoder, testImages)
-      print("test reconstruction loss: \(nats(ae.reconstruction)) (Bernoulli, summed over 784 pixels)")
-      try writeReconstructions(autoencoder, testImages, to: file("ae-reconstructions.png"))
-      let codes = autoencoder.encode(testImages.slice(0..<2000)).mean
-      let spread = codeSpread(codes)
-      print("its codes: per-dimension means \(Format.number(spread.meanLow))…\(Format.number(spread.meanHigh)), "
-            + "standard deviations \(Format.number(spread.stdLow))…\(Format.number(spread.stdHigh)): not N(0, 1)")
-      let randomCodes = Tensor.normal([64, latent], using: &rng)
-      try PNG.writeGrid(autoencoder.decodeMean(randomCodes), columns: 8, scale: 2, to: file("ae-random-codes.png"))
-      try writeInterpolations(autoencoder, testImages, pairs: pairs, to: file("ae-interpolation.png"))
-      print("wrote ae-reconstructions.png (top rows test images, below their reconstructions),")
-      print("ae-random-codes.png (decoded z ~ N(0, I): the decoder never saw codes like these),")
-      print("ae-interpolation.png (decoding straight lines between two images' codes)")
-      run.report.metrics.append(("autoencoder: test reconstruction", nats(ae.reconstruction)))
-      run.report.addFigure("ae-reconstructions.png", caption: "Autoencoder: test images (odd rows) and their reconstructions (even rows).")
-      run.report.addFigure("ae-random-codes.png", caption: "Autoencoder: decoding random codes z ~ N(0, I). Its code space "
-                       + "has no distribution to sample from, so most of these are not clothes.")
-      run.report.addFigure("ae-interpolation.png", caption: "Autoencoder: decoding the straight line between two test "
-                       + "images' codes (first and last column are the images).")
-    }
+    if aeEpochs > 0 { try plainAutoencoder(lab, pairs: pairs, every: every, rng: &rng, run: run) }
+    checkReparameterizationTwins(latent: latent, seed: options.seed, run: run)
+    let vae = try trainVAE(lab, epochs: epochs, batchSize: batchSize, learningRate: learningRate, every: every, run: run)
+    importanceWeighting(vae, lab.test, run: run)
+    try drawVAE(vae, lab, pairs: pairs, rng: &rng, run: run)
+    try latentMap(lab, vae, labels: data.test.labels, every: every, run: run)
+    try run.finish()
+  }
 
-    // 3. The reparameterization twins, checked then timed --------------------------
-    Console.section("3. The reparameterization trick: z = μ + σ·ε, both twins")
-    let twinReport = checkReparameterizationTwins(latent: latent, seed: seed)
-    run.report.metrics += twinReport
+  /// Trains the autoencoder, prints its test reconstruction loss and how its codes are spread
+  /// (not N(0, 1)), and draws its reconstructions, decoded random codes and interpolations.
+  func plainAutoencoder(_ lab: Trainer, pairs: [(Int, Int)], every: Int, rng: inout RNG, run: TrainingRun) throws {
+    Console.section("2. A plain autoencoder: x → code (\(latent) numbers) → x̂")
+    let (autoencoder, testImages, file) = (lab.models[.autoencoder]!, lab.test, run.folder.file)
+    try lab.train(.autoencoder, epochs: aeEpochs, every: every, in: run)
+    let ae = lab.evaluate(autoencoder, testImages)
+    print("test reconstruction loss: \(nats(ae.reconstruction)) (Bernoulli, summed over 784 pixels)")
+    try writeReconstructions(autoencoder, testImages, to: file("ae-reconstructions.png"))
+    let codes = autoencoder.encode(testImages.slice(0..<2000)).mean
+    let spread = codeSpread(codes)
+    print("its codes: per-dimension means \(Format.number(spread.meanLow))…\(Format.number(spread.meanHigh)), "
+          + "standard deviations \(Format.number(spread.stdLow))…\(Format.number(spread.stdHigh)): not N(0, 1)")
+    let randomCodes = Tensor.normal([64, latent], using: &rng)
+    try PNG.writeGrid(autoencoder.decodeMean(randomCodes), columns: 8, scale: 2, to: file("ae-random-codes.png"))
+    try writeInterpolations(autoencoder, testImages, pairs: pairs, to: file("ae-interpolation.png"))
+    print("wrote ae-reconstructions.png (top rows test images, below their reconstructions),")
+    print("ae-random-codes.png (decoded z ~ N(0, I): the decoder never saw codes like these),")
+    print("ae-interpolation.png (decoding straight lines between two images' codes)")
+    run.report.metrics.append(("autoencoder: test reconstruction", nats(ae.reconstruction)))
+    run.report.addFigure("ae-reconstructions.png", caption: "Autoencoder: test images (odd rows) and their reconstructions (even rows).")
+    run.report.addFigure("ae-random-codes.png", caption: "Autoencoder: decoding random codes z ~ N(0, I). Its code space "
+                     + "has no distribution to sample from, so most of these are not clothes.")
+    run.report.addFigure("ae-interpolation.png", caption: "Autoencoder: decoding the straight line between two test "
+                     + "images' codes (first and last column are the images).")
+  }
 
-    // 4. The VAE -----------------------------------------------------------------
+  /// Trains the VAE for `epochs` and prints its negative ELBO on the training and test images,
+  /// with its two terms, and the time of a step. Returns the trained VAE.
+  func trainVAE(_ lab: Trainer, epochs: Int, batchSize: Int, learningRate: Float, every: Int,
+                run: TrainingRun) throws -> VariationalAutoencoder {
     Console.section("4. A VAE: \(arch == .mlp ? "MLP 784-400-\(latent)-400-784" : "conv encoder/decoder, latent \(latent)"), "
                     + "\(epochs) epochs, batch \(batchSize), Adam lr \(learningRate)")
-    let vae = lab.models[.vae]!
+    let vae = lab.models[.vae]!, trainCount = lab.train.shape[0]
     print("parameters: \(Format.count(vae.parameterCount)) (\(Format.number(Float(vae.parameterCount) * 4 / 1e6)) MB as float32) "
-          + "for \(Format.count(data.train.count)) training images of 784 bytes (\(Format.number(Float(data.train.count) * 784 / 1e6)) MB)")
+          + "for \(Format.count(trainCount)) training images of 784 bytes (\(Format.number(Float(trainCount) * 784 / 1e6)) MB)")
     let summary = try lab.train(.vae, epochs: epochs, every: every, in: run)
-    let trainValue = lab.evaluate(vae, trainImages)
-    let testValue = lab.evaluate(vae, testImages)
+    let trainValue = lab.evaluate(vae, lab.train)
+    let testValue = lab.evaluate(vae, lab.test)
     print("negative ELBO, nats per image (reconstruction + KL):")
     print("  train \(elbo(trainValue))")
     print("  test  \(elbo(testValue))")
@@ -154,13 +160,22 @@ struct Lesson05: LessonCommand {
     }
     run.report.metrics.append(("VAE −ELBO, train (nats/image)", elbo(trainValue)))
     run.report.metrics.append(("VAE −ELBO, test (nats/image)", elbo(testValue)))
+    return vae
+  }
 
-    // 5. Is the ELBO a bound? IWAE -----------------------------------------------------
+  /// −IWAE_k in nats per image on `--iwae-images` test images, for k = 1, 10 and `--iwae-k` (the
+  /// same draws for every k: `VariationalAutoencoder.importanceWeightedBounds`):
+  ///
+  ///   log p(x) ≥ IWAE_k = E[ log (1/k) Σ_s p(x|z_s)·p(z_s) / q(z_s|x) ],  z_s ~ q(z|x),
+  ///
+  /// with k = 1 the ELBO. The bound tightens as k grows (Burda et al., 2015).
+  func importanceWeighting(_ vae: VariationalAutoencoder, _ testImages: Tensor, run: TrainingRun) {
     Console.section("5. The ELBO is a bound: importance weighting with k samples")
     let subset = testImages.slice(0..<min(iwaeImages, testImages.shape[0]))
-    var iwaeRNG = RNG(seed: seed, stream: 51)
+    var iwaeRNG = RNG(seed: options.seed, stream: 51)
     let ks = [1, 10, iwaeK].filter { $0 <= iwaeK }.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
-    let bounds = importanceWeightedBounds(vae, subset, ks: ks, rng: &iwaeRNG)
+    let bounds = vae.importanceWeightedBounds(subset, samples: ks, rng: &iwaeRNG)
+      .map { $0.reduce(0, +) / Double(subset.shape[0]) }
     print("on \(Format.count(subset.shape[0])) test images, −log p(x) ≤ −IWAE_k (nats per image):")
     for (k, value) in zip(ks, bounds) {
       print("  k = \(k)\(String(repeating: " ", count: max(0, 4 - String(k).count)))\(nats(value))"
@@ -171,55 +186,59 @@ struct Lesson05: LessonCommand {
       print("more samples, a tighter bound: the ELBO sits \(Format.number(Float(bounds[0] - bounds[bounds.count - 1]))) nats "
             + "above the k = \(iwaeK) estimate of −log p(x).")
     }
+  }
 
-    // 6. Pictures of the VAE ---------------------------------------------------------
+  /// The VAE's reconstructions, 64 samples from the prior, interpolations between codes,
+  /// `--num-samples` samples, the training animation and the curves.
+  func drawVAE(_ vae: VariationalAutoencoder, _ lab: Trainer, pairs: [(Int, Int)], rng: inout RNG,
+               run: TrainingRun) throws {
     Console.section("6. What the VAE learned")
-    try writeReconstructions(vae, testImages, to: file("vae-reconstructions.png"))
+    let file = run.folder.file
+    try writeReconstructions(vae, lab.test, to: file("vae-reconstructions.png"))
     let prior = Tensor.normal([64, latent], using: &rng)
     try PNG.writeGrid(vae.decodeMean(prior), columns: 8, scale: 2, to: file("vae-samples.png"))
-    try writeInterpolations(vae, testImages, pairs: pairs, to: file("vae-interpolation.png"))
+    try writeInterpolations(vae, lab.test, pairs: pairs, to: file("vae-interpolation.png"))
     print("wrote vae-reconstructions.png, vae-samples.png (decoded z ~ N(0, I): now they are clothes),")
     print("vae-interpolation.png (straight lines between the codes μ(x) of two test images of different classes)")
-    let samples = vae.sampleMeans(options.numSamples, rng: &rng)
-    try run.writeSamples(samples, model: "VAE (\(arch.rawValue), latent \(latent)), Bernoulli means")
-    print("wrote \(RunFolder.samplesFile): \(Format.count(options.numSamples)) samples (Bernoulli means σ(logits))")
-    let animated = try lab.frames.writeAnimation("vae-training.gif", delay: 50)
-    try lab.writeCurves(to: file("loss-curves.svg"), termsTo: file("elbo-terms.svg"))
-    print("wrote vae-training.gif (the same 64 codes decoded after every epoch) and loss-curves.svg, elbo-terms.svg")
     run.report.addFigure("vae-reconstructions.png", caption: "VAE: test images (odd rows) and the decoder's mean for their code μ(x) (even rows).")
     run.report.addFigure("vae-samples.png", caption: "VAE: 64 samples, z ~ N(0, I) decoded to Bernoulli means.")
     run.report.addFigure("vae-interpolation.png", caption: "VAE: decoding the straight line between μ(x) of two test images of different classes.")
-    if animated {
+    let samples = vae.sampleMeans(options.numSamples, rng: &rng)
+    try run.writeSamples(samples, model: "VAE (\(arch.rawValue), latent \(latent)), Bernoulli means")
+    print("wrote \(RunFolder.samplesFile): \(Format.count(options.numSamples)) samples (Bernoulli means σ(logits))")
+    if try lab.frames.writeAnimation("vae-training.gif", delay: 50) {
       run.report.addFigure("vae-training.gif", caption: "Training, one frame per epoch: the same 64 codes z ~ N(0, I) "
                            + "decoded as the VAE learns.")
     }
+    try lab.writeCurves(to: file("loss-curves.svg"), termsTo: file("elbo-terms.svg"))
+    print("wrote vae-training.gif (the same 64 codes decoded after every epoch) and loss-curves.svg, elbo-terms.svg")
     run.report.addFigure("loss-curves.svg", caption: "Negative ELBO (nats per image) on the training batches and the test set, per epoch.")
     run.report.addFigure("elbo-terms.svg", caption: "The two terms of the test negative ELBO: reconstruction and KL.")
+  }
 
-    // 7. A 2-D latent space, drawn --------------------------------------------------
-    let mapModel = latent == 2 ? vae : (mapEpochs > 0 ? lab.models[.map] : nil)
-    if let mapModel {
-      Console.section("7. A VAE with a 2-D code, drawn as a map")
-      if mapModel !== vae { try lab.train(.map, epochs: mapEpochs, every: every, in: run) }
-      let mapValue = lab.evaluate(mapModel, testImages)
-      print("2-D VAE: test −ELBO \(elbo(mapValue))")
-      let means = mapModel.encode(testImages).mean
-      var scatter = ScatterPlot(means, classes: data.test.labels, classNames: FashionMNIST.classNames,
-                                title: "μ(x) of the \(Format.count(testImages.shape[0])) test images",
-                                xLabel: "z₁", yLabel: "z₂")
-      scatter.radius = 1.5
-      try scatter.write(to: file("latent-map.svg"))
-      try PNG.writeGrid(manifold(mapModel, side: 15, range: 2), columns: 15, padding: 0, scale: 2,
-                        to: file("latent-manifold.png"))
-      print("wrote latent-map.svg (the test set's codes, coloured by class) and latent-manifold.png")
-      print("(decoding a 15×15 grid of codes over [−2, 2]²: z₁ left to right, z₂ bottom to top)")
-      run.report.metrics.append(("2-D VAE −ELBO, test (nats/image)", elbo(mapValue)))
-      run.report.addFigure("latent-map.svg", caption: "The 2-D VAE's codes μ(x) of the test images, coloured by class.")
-      run.report.addFigure("latent-manifold.png", caption: "The 2-D VAE's decoder over a 15×15 grid of codes in [−2, 2]² "
-                       + "(z₁ left to right, z₂ bottom to top).")
-    }
-
-    try run.finish()
+  /// The VAE with a 2-D code (the main VAE itself with `--latent 2`, else the extra map VAE,
+  /// trained here): the test images' codes coloured by class, and its decoder over a grid of codes.
+  func latentMap(_ lab: Trainer, _ vae: VariationalAutoencoder, labels: [Int], every: Int, run: TrainingRun) throws {
+    guard let mapModel = latent == 2 ? vae : (mapEpochs > 0 ? lab.models[.map] : nil) else { return }
+    Console.section("7. A VAE with a 2-D code, drawn as a map")
+    let (testImages, file) = (lab.test, run.folder.file)
+    if mapModel !== vae { try lab.train(.map, epochs: mapEpochs, every: every, in: run) }
+    let mapValue = lab.evaluate(mapModel, testImages)
+    print("2-D VAE: test −ELBO \(elbo(mapValue))")
+    let means = mapModel.encode(testImages).mean
+    var scatter = ScatterPlot(means, classes: labels, classNames: FashionMNIST.classNames,
+                              title: "μ(x) of the \(Format.count(testImages.shape[0])) test images",
+                              xLabel: "z₁", yLabel: "z₂")
+    scatter.radius = 1.5
+    try scatter.write(to: file("latent-map.svg"))
+    try PNG.writeGrid(manifold(mapModel, side: 15, range: 2), columns: 15, padding: 0, scale: 2,
+                      to: file("latent-manifold.png"))
+    print("wrote latent-map.svg (the test set's codes, coloured by class) and latent-manifold.png")
+    print("(decoding a 15×15 grid of codes over [−2, 2]²: z₁ left to right, z₂ bottom to top)")
+    run.report.metrics.append(("2-D VAE −ELBO, test (nats/image)", elbo(mapValue)))
+    run.report.addFigure("latent-map.svg", caption: "The 2-D VAE's codes μ(x) of the test images, coloured by class.")
+    run.report.addFigure("latent-manifold.png", caption: "The 2-D VAE's decoder over a 15×15 grid of codes in [−2, 2]² "
+                     + "(z₁ left to right, z₂ bottom to top).")
   }
 
   /// Batches an epoch of the data the checkpoint was trained on (1 for a fresh run: nothing is done yet).

@@ -6,11 +6,7 @@ import GenLab
 func writeReconstructions(_ model: VariationalAutoencoder, _ images: Tensor, to path: String) throws {
   let originals = images.slice(0..<32)
   let reconstructions = model.decodeMean(model.encode(originals).mean)
-  var rows: [Tensor] = []
-  for r in 0..<4 {
-    rows.append(originals.slice((8 * r)..<(8 * r + 8)))
-    rows.append(reconstructions.slice((8 * r)..<(8 * r + 8)))
-  }
+  let rows = (0..<4).flatMap { r in [originals, reconstructions].map { $0.slice((8 * r)..<(8 * r + 8)) } }
   try PNG.writeGrid(Tensor.concatenatingRows(rows), columns: 8, scale: 2, to: path)
 }
 
@@ -47,19 +43,10 @@ func manifold(_ model: VariationalAutoencoder, side: Int, range: Float) -> Tenso
   return model.decodeMean(Tensor(shape: [side * side, 2], data: codes))
 }
 
-/// −IWAE_k in nats per image, averaged over `images`, for each k in `ks` (the same draws
-/// for every k: `VariationalAutoencoder.importanceWeightedBounds`):
-///
-///   log p(x) ≥ IWAE_k = E[ log (1/k) Σ_s p(x|z_s)·p(z_s) / q(z_s|x) ],  z_s ~ q(z|x),
-///
-/// with k = 1 the ELBO. The bound tightens as k grows (Burda et al., 2015).
-func importanceWeightedBounds(_ model: VariationalAutoencoder, _ images: Tensor, ks: [Int], rng: inout RNG) -> [Double] {
-  model.importanceWeightedBounds(images, samples: ks, rng: &rng).map { $0.reduce(0, +) / Double(images.shape[0]) }
-}
-
 /// Section 3: the two twins on a batch of made-up (μ, logσ²): same z, same gradients;
 /// the Monte-Carlo KL closing in on the closed form like 1/√S; then the times.
-func checkReparameterizationTwins(latent: Int, seed: UInt64) -> [(key: String, value: String)] {
+func checkReparameterizationTwins(latent: Int, seed: UInt64, run: TrainingRun) {
+  Console.section("3. The reparameterization trick: z = μ + σ·ε, both twins")
   var rng = RNG(seed: seed, stream: 40)
   let mean = Tensor.normal([128, latent], using: &rng)
   let logVariance = Tensor.uniform([128, latent], in: -2..<1, using: &rng)
@@ -109,5 +96,5 @@ func checkReparameterizationTwins(latent: Int, seed: UInt64) -> [(key: String, v
         + "closed form \(Format.duration(optimizedTime)) (\(Format.number(Float(referenceTime / optimizedTime)))×); "
         + "either is a sliver of a training step")
   lines.append(("sample + backward, reference / closed form", "\(Format.duration(referenceTime)) / \(Format.duration(optimizedTime))"))
-  return lines
+  run.report.metrics += lines
 }

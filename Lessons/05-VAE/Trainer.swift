@@ -16,6 +16,33 @@ struct EpochRecord {
   var test: Evaluation
 }
 
+/// The three models the lesson trains, in this order.
+enum Phase: String, CaseIterable {
+  case autoencoder, vae, map
+
+  /// Each phase draws its noise from its own random stream.
+  var stream: UInt64 {
+    switch self {
+    case .autoencoder: return 10
+    case .vae: return 11
+    case .map: return 12
+    }
+  }
+
+  var title: String {
+    switch self {
+    case .autoencoder: return "autoencoder"
+    case .vae: return "VAE"
+    case .map: return "2-D VAE"
+    }
+  }
+}
+
+// The autoencoder and the VAE themselves — layers, the training step, the negative ELBO,
+// the importance-weighted bound — live in Sources/Models/VAE.swift
+// (`VariationalAutoencoder`), so the capstone (lesson 11) can train them too. Read it
+// beside this lesson.
+
 /// The lesson's three models — the autoencoder, the VAE, the 2-D VAE drawn as a map — their
 /// optimizers and random generators, trained one phase after another, and what the lesson
 /// records of them. The training step itself is `VariationalAutoencoder.step` in
@@ -39,12 +66,10 @@ final class Trainer {
     (self.seed, self.batchSize, self.train, self.test) = (seed, batchSize, train, test)
     // Every model is initialised from one stream in a fixed order, resumed or not.
     var rng = RNG(seed: seed, stream: 1)
-    var models: [Phase: VariationalAutoencoder] = [:]
-    for phase in Phase.allCases {
-      models[phase] = VariationalAutoencoder(architecture: arch, latent: phase == .map ? 2 : latent,
-                                             variational: phase != .autoencoder, implementation: implementation, rng: &rng)
-    }
-    self.models = models
+    models = Dictionary(uniqueKeysWithValues: Phase.allCases.map { phase in
+      (phase, VariationalAutoencoder(architecture: arch, latent: phase == .map ? 2 : latent,
+                                     variational: phase != .autoencoder, implementation: implementation, rng: &rng))
+    })
     optimizers = models.mapValues { Adam(parameters: $0.parameters, learningRate: learningRate) }
     noise = Dictionary(uniqueKeysWithValues: Phase.allCases.map { ($0, RandomStream(seed: seed, stream: $0.stream)) })
     var codes = RNG(seed: seed, stream: 2)

@@ -8,10 +8,7 @@ enum Dataset: String, ExpressibleByArgument, CaseIterable {
 
   /// N points of the set; `seed` picks them (the same seed, the same points).
   func sample(count: Int, seed: UInt64) -> Tensor {
-    switch self {
-    case .ring: return Toy2D.eightGaussians(count: count, seed: seed).points
-    case .grid: return Toy2D.grid(count: count, seed: seed).points
-    }
+    (self == .ring ? ToySet.eightGaussians : .grid).sample(count: count, seed: seed)
   }
 
   /// The mixture's centres and its σ (the same for every mode).

@@ -56,12 +56,10 @@ struct Lesson06: LessonCommand {
     let batchSize = try settings.batchSize(options, default: Self.defaultBatchSize)
     let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate, label: "lr (Adam, β1 0.5)")
     let every = try settings.every(options, default: Self.defaultEvery)
-    let seed = options.seed
 
     Console.section("1. Data: \(dataset.title)")
     let run = try TrainingRun(settings, title: "Lesson 06 — A GAN on 2-D data, and mode collapse", options: options,
                               dataset: dataset.title)
-    let file = run.folder.file
     let modes = dataset.modes
     print("real points are drawn fresh every step: batch s comes from its own seed (seed, s), so resuming is exact")
     print("coverage: a generated point is high quality when it lies within 3σ = \(Format.number(3 * modes.std)) of its "
@@ -69,22 +67,27 @@ struct Lesson06: LessonCommand {
     print("a mode is covered when at least 1/(4·\(modes.centres.count)) of the \(Format.count(Trainer.evaluationCount)) "
           + "generated points (a quarter of its fair share) lie within 6σ = \(Format.number(6 * modes.std)) of its centre")
 
-    // 2. The losses, both twins -----------------------------------------------------
-    Console.section("2. The GAN losses: the textbook twin vs the logits twin")
-    run.report.metrics += checkLossTwins(seed: seed)
-
-    // 3. Training ------------------------------------------------------------------
-    let lab = Trainer(dataset: dataset, setups: Setting.pair(contrast: contrast, learningRate: learningRate), seed: seed,
+    checkLossTwins(seed: options.seed, run: run)
+    let lab = Trainer(dataset: dataset, setups: Setting.pair(contrast: contrast, learningRate: learningRate), seed: options.seed,
                       latent: latent, hidden: hidden, batchSize: batchSize, steps: steps, implementation: options.impl)
-    let sizes = lab.gans[0].parameterCount
+    let snapshots = try trainBoth(lab, every: every, run: run)
+    coverage(lab, run: run)
+    try drawPictures(lab, snapshots, every: every, run: run)
+    try run.finish()
+  }
+
+  /// Both GANs trained in lockstep: every `Trainer.evaluationInterval` steps measured on the fixed
+  /// evaluation batches, every `every` steps a snapshot of each and a checkpoint. Returns the snapshots.
+  func trainBoth(_ lab: Trainer, every: Int, run: TrainingRun) throws -> [Snapshots] {
     Console.section("3. Two GANs, trained in lockstep on the same real batches, from the same initial weights")
+    let (sizes, steps) = (lab.gans[0].parameterCount, lab.steps)
     print("G: z ∈ R^\(latent) → \(hidden) → \(hidden) → 2 (ReLU), \(Format.count(sizes.generator)) parameters;  "
           + "D: 2 → \(hidden) → \(hidden) → 1 (LeakyReLU 0.2), \(Format.count(sizes.discriminator)) parameters")
     for setup in lab.setups {
       print("  \(setup.name): \(setup.title); Adam β1 0.5, lr G \(Format.number(setup.generatorLearningRate)), "
             + "D \(Format.number(setup.discriminatorLearningRate))")
     }
-    print("\(steps) steps of batch \(batchSize); every \(Trainer.evaluationInterval) steps both are measured on "
+    print("\(steps) steps of batch \(lab.batchSize); every \(Trainer.evaluationInterval) steps both are measured on "
           + "fixed evaluation batches, every \(every) a snapshot and a checkpoint; a step trains both GANs")
     for (index, setup) in lab.setups.enumerated() {
       run.keep(lab.gans[index].generator, as: "\(setup.name).generator")
@@ -95,7 +98,7 @@ struct Lesson06: LessonCommand {
     }
     try run.restore()
     lab.carryOver(try run.carryOverMetrics())
-    let snapshots = lab.setups.map { setup in Snapshots(run.folder) { Trainer.snapshotName(setup.name, step: $0) } }
+    let snapshots = lab.setups.map { setup in Snapshots(run.folder) { String(format: "snapshot-%@-%05d.png", setup.name, $0) } }
     for series in snapshots { try series.carryOver(from: run.resumed) }
     var loop = run.loop(label: "training both GANs", total: steps)
     loop.beforeStep = lab.scheduleLearningRates
@@ -106,25 +109,34 @@ struct Lesson06: LessonCommand {
       for (index, series) in snapshots.enumerated() { try series.add(lab.panel(index), at: step) }
     }
     try run.train(&loop, checkpointEvery: every) { step in lab.step(step) }
+    return snapshots
+  }
 
-    // 4. Coverage ------------------------------------------------------------------
-    Console.section("4. Coverage after \(steps) steps (\(Format.count(Trainer.evaluationCount)) generated points each)")
+  /// How many of the modes each GAN covers at the end, its high-quality share and what D says,
+  /// on `Trainer.evaluationCount` generated points: mode collapse, in numbers.
+  func coverage(_ lab: Trainer, run: TrainingRun) {
+    Console.section("4. Coverage after \(lab.steps) steps (\(Format.count(Trainer.evaluationCount)) generated points each)")
+    let modes = dataset.modes
     for (index, setup) in lab.setups.enumerated() {
       let coverage = Coverage(points: lab.generated(index), centres: modes.centres, std: modes.std)
       let evaluation = lab.evaluate(index)
+      let landed = coverage.landed.map(String.init).joined(separator: " ")
       print("\(setup.name) (\(setup.title)):")
       print("  modes covered \(coverage.modesCovered)/\(modes.centres.count), high-quality share "
             + "\(percent(coverage.highQualityShare)), D(x) on real \(Format.number(Float(evaluation.probabilityReal))), "
             + "D(G(z)) \(Format.number(Float(evaluation.probabilityFake)))")
-      print("  points within 6σ of each mode (covered at ≥ \(coverage.needed)): "
-            + coverage.landed.map(String.init).joined(separator: " "))
-      run.report.metrics.append(("\(setup.name): modes covered", "\(coverage.modesCovered) of \(modes.centres.count)"))
-      run.report.metrics.append(("\(setup.name): high-quality share", percent(coverage.highQualityShare)))
-      run.report.metrics.append(("\(setup.name): points within 6σ of each mode", coverage.landed.map(String.init).joined(separator: " ")))
+      print("  points within 6σ of each mode (covered at ≥ \(coverage.needed)): " + landed)
+      run.report.metrics += [("\(setup.name): modes covered", "\(coverage.modesCovered) of \(modes.centres.count)"),
+                             ("\(setup.name): high-quality share", percent(coverage.highQualityShare)),
+                             ("\(setup.name): points within 6σ of each mode", landed)]
     }
+  }
 
-    // 5. Pictures ------------------------------------------------------------------
+  /// Both GANs over training (`snapshots.png`, `training.gif`) and at the end (`final.png`),
+  /// with D(x) as the background; the curves of coverage, quality, losses and D's outputs.
+  func drawPictures(_ lab: Trainer, _ snapshots: [Snapshots], every: Int, run: TrainingRun) throws {
     Console.section("5. Pictures")
+    let (file, steps) = (run.folder.file, lab.steps)
     let shown = try lab.writeStrip(snapshots, to: file("snapshots.png"))
     try lab.writeFinal(to: file("final.png"))
     let animated = try lab.writeAnimation(snapshots, to: file("training.gif"))
@@ -151,15 +163,15 @@ struct Lesson06: LessonCommand {
                      + "on the fixed evaluation batches, for both GANs.")
     run.report.addFigure("d-outputs.svg", caption: "Mean D(x) on real points and mean D(G(z)) on generated points. At the "
                      + "game's equilibrium both are ½.")
-    try run.finish()
   }
 }
 
 func percent(_ share: Double) -> String { String(format: "%.1f%%", 100 * share) }
 
-/// Runs both twins of the GAN losses on the same random logits, prints the largest
+/// Section 2: runs both twins of the GAN losses on the same random logits, prints the largest
 /// difference and the time of each, and shows why the saturating objective stalls.
-func checkLossTwins(seed: UInt64) -> [(key: String, value: String)] {
+func checkLossTwins(seed: UInt64, run: TrainingRun) {
+  Console.section("2. The GAN losses: the textbook twin vs the logits twin")
   var rng = RNG(seed: seed, stream: 70)
   let real = Tensor.uniform([4096, 1], in: -8..<8, using: &rng)
   let fake = Tensor.uniform([4096, 1], in: -8..<8, using: &rng)
@@ -191,8 +203,8 @@ func checkLossTwins(seed: UInt64) -> [(key: String, value: String)] {
     print(String(format: "  %4.0f   %9.5f   %21.5f   %21.5f", l, 1 / (1 + exp(-l)), saturating, nonSaturating))
   }
   print("early in training D rejects G's points (l ≪ 0): the saturating gradient −D is nearly 0, the non-saturating −(1 − D) nearly −1")
-  return [("GAN loss twins: max gradient difference", String(format: "%.1e", worst)),
-          ("GAN loss twins: speed-up of the logits twin (D loss)",
-           String(format: "%.1f× (%@ vs %@)", timeReference.median / timeLogits.median,
-                  Format.duration(timeReference.median), Format.duration(timeLogits.median)))]
+  run.report.metrics += [("GAN loss twins: max gradient difference", String(format: "%.1e", worst)),
+                         ("GAN loss twins: speed-up of the logits twin (D loss)",
+                          String(format: "%.1f× (%@ vs %@)", timeReference.median / timeLogits.median,
+                                 Format.duration(timeReference.median), Format.duration(timeLogits.median)))]
 }

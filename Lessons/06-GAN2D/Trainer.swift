@@ -89,9 +89,7 @@ final class Trainer {
   // MARK: What it measures
 
   /// The generated points of the fixed evaluation noise, [2500, 2].
-  func generated(_ index: Int) -> Tensor {
-    gans[index].generate(evaluationNoise)
-  }
+  func generated(_ index: Int) -> Tensor { gans[index].generate(evaluationNoise) }
 
   func evaluate(_ index: Int) -> Evaluation {
     let gan = gans[index]
@@ -120,10 +118,6 @@ final class Trainer {
       "collapsing_d_real": c.probabilityReal, "collapsing_d_fake": c.probabilityFake,
       "collapsing_modes": Double(c.modesCovered), "collapsing_high_quality": c.highQualityShare,
     ]
-  }
-
-  static func snapshotName(_ setting: String, step: Int) -> String {
-    String(format: "snapshot-%@-%05d.png", setting, step)
   }
 
   /// A resumed run starts with the earlier run's curves (when its folder has them).

@@ -43,7 +43,6 @@ struct Lesson07: LessonCommand {
     let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate, label: "lr (Adam, β₁ 0.5)")
     let every = try settings.every(options, default: Self.defaultEvery)
     settings.show("num-samples", String(options.numSamples))
-    let (seed, sampleCount) = (options.seed, options.numSamples)
 
     Console.section("1. Data: Fashion-MNIST, scaled to [−1, 1] (the range of the generator's tanh)")
     let data = try FashionMNIST.load(explicitPath: options.data)
@@ -55,8 +54,19 @@ struct Lesson07: LessonCommand {
     let run = try TrainingRun(settings, title: "Lesson 07 — DCGAN on Fashion-MNIST", options: options,
                               dataset: data.description)
 
+    let gan = twoNetworks(learningRate: learningRate, batchSize: batchSize)
+    let trained = try train(gan, images, steps: steps, batchSize: batchSize, every: every, run: run)
+    var pictureRNG = RNG(seed: options.seed, stream: 4)
+    try drawSamples(gan, trained, steps: steps, every: every, rng: &pictureRNG, run: run)
+    // Last, because it runs BatchNorm in training mode (which moves its running statistics).
+    whereTheTimeGoes(gan, images: images, batchSize: batchSize, rng: &pictureRNG, run: run)
+    try run.finish()
+  }
+
+  /// Builds the generator and the discriminator, printed layer by layer with their parameter counts.
+  func twoNetworks(learningRate: Float, batchSize: Int) -> DCGAN {
     Console.section("2. The two networks")
-    var initRNG = RNG(seed: seed, stream: 1)
+    var initRNG = RNG(seed: options.seed, stream: 1)
     let gan = DCGAN(implementation: options.impl, learningRate: learningRate, rng: &initRNG)
     gan.objective = objective
     gan.realTarget = labelSmoothing ? 0.9 : 1
@@ -66,21 +76,27 @@ struct Lesson07: LessonCommand {
     print("               \(Format.count(gan.discriminator.parameterCount)) parameters")
     print("init N(0, 0.02²); Adam lr \(learningRate), β₁ 0.5; batch \(batchSize); generator loss \(objective.rawValue)"
           + (labelSmoothing ? "; real target 0.9 (label smoothing)" : "") + "; twins: \(options.impl.rawValue)")
-    var codeRNG = RNG(seed: seed, stream: 2)
+    return gan
+  }
+
+  /// The game, `steps` times (`DCGAN.step`): every `every` steps the window's means to the metrics and
+  /// the curves, and 64 fixed codes decoded into a snapshot. Returns the curves, snapshots and codes.
+  func train(_ gan: DCGAN, _ images: Tensor, steps: Int, batchSize: Int, every: Int,
+             run: TrainingRun) throws -> (history: History, frames: Snapshots, fixedCodes: Tensor) {
+    Console.section("3. Training: D on a real and a fake batch, then G through D")
+    var codeRNG = RNG(seed: options.seed, stream: 2)
     let fixedCodes = Tensor.normal([64, DCGAN.latentSize], using: &codeRNG)
-    let noise = RandomStream(seed: seed, stream: 3)
+    let noise = RandomStream(seed: options.seed, stream: 3)
     run.keep(gan.generator, as: "generator")
     run.keep(gan.discriminator, as: "discriminator")
     run.keep(gan.generatorOptimizer, as: "generator")
     run.keep(gan.discriminatorOptimizer, as: "discriminator")
     run.keep(noise, as: "noise")
     try run.restore()
-
-    Console.section("3. Training: D on a real and a fake batch, then G through D")
     var history = History(try run.carryOverMetrics())
     let frames = Snapshots(run.folder) { String(format: "dcgan-step-%05d.png", $0) }
     try frames.carryOver(from: run.resumed)
-    var batches = StepBatches(itemCount: images.shape[0], batchSize: batchSize, seed: seed)
+    var batches = StepBatches(itemCount: images.shape[0], batchSize: batchSize, seed: options.seed)
     var loop = run.loop(label: "DCGAN", total: steps)
     loop.every(every, name: "record") { step, window in
       let mean = History.Point(step: step, window: window)
@@ -102,35 +118,54 @@ struct Lesson07: LessonCommand {
                              ("G loss", fixed(last.generatorLoss)), ("D(x) on real images", fixed(last.realScore)),
                              ("D(G(z)) on generated images", fixed(last.fakeScore))]
     }
+    return (history, frames, fixedCodes)
+  }
 
+  /// The fixed codes after training (`samples.png`), straight lines between random codes
+  /// (`interpolation.png`), `--num-samples` samples, the training animation and the curves of the game.
+  func drawSamples(_ gan: DCGAN, _ trained: (history: History, frames: Snapshots, fixedCodes: Tensor), steps: Int,
+                   every: Int, rng: inout RNG, run: TrainingRun) throws {
     Console.section("4. What the generator draws")
-    let file = run.folder.file
-    try PNG.writeGrid(gan.generate(fixedCodes), columns: 8, range: .minusOneToOne, scale: 2, to: file("samples.png"))
-    var pictureRNG = RNG(seed: seed, stream: 4)
-    try PNG.writeGrid(interpolations(gan, rows: 8, columns: 10, rng: &pictureRNG), columns: 10, range: .minusOneToOne,
+    let (file, sampleCount) = (run.folder.file, options.numSamples)
+    try PNG.writeGrid(gan.generate(trained.fixedCodes), columns: 8, range: .minusOneToOne, scale: 2,
+                      to: file("samples.png"))
+    run.report.addFigure("samples.png", caption: "64 samples from the fixed codes after \(steps) steps.")
+    if try trained.frames.writeAnimation("training.gif", delay: 25) {
+      run.report.addFigure("training.gif", caption: "Training: the same 64 codes decoded every \(every) steps.")
+    }
+    try PNG.writeGrid(interpolations(gan, rows: 8, columns: 10, rng: &rng), columns: 10, range: .minusOneToOne,
                       scale: 2, to: file("interpolation.png"))
-    try run.writeSamples(generateSamples(gan, count: sampleCount, rng: &pictureRNG),
+    run.report.addFigure("interpolation.png", caption: "Each row decodes the straight line between two random codes z₁ → z₂.")
+    try run.writeSamples(generateSamples(gan, count: sampleCount, rng: &rng),
                          model: "DCGAN generator (eval mode), images mapped from [−1, 1] to [0, 1]")
-    let animated = try frames.writeAnimation("training.gif", delay: 25)
-    try history.writeCurves(losses: file("losses.svg"), scores: file("scores.svg"))
+    try trained.history.writeCurves(losses: file("losses.svg"), scores: file("scores.svg"))
     print("wrote samples.png (the 64 fixed codes after training), training.gif (the same codes every \(every) steps),")
     print("interpolation.png (straight lines between two random codes, a row each), losses.svg, scores.svg,")
     print("and \(RunFolder.samplesFile) (\(Format.count(sampleCount)) samples in [0, 1])")
-
-    // Last, because it runs BatchNorm in training mode (which moves its running statistics).
-    Console.section("5. Where the time of a step goes (one batch of \(batchSize), layer by layer)")
-    run.report.metrics += profile(gan, codes: Tensor.normal([batchSize, DCGAN.latentSize], using: &pictureRNG),
-                                  images: images.slice(0..<batchSize))
-
-    run.report.addFigure("samples.png", caption: "64 samples from the fixed codes after \(steps) steps.")
-    if animated {
-      run.report.addFigure("training.gif", caption: "Training: the same 64 codes decoded every \(every) steps.")
-    }
-    run.report.addFigure("interpolation.png", caption: "Each row decodes the straight line between two random codes z₁ → z₂.")
     run.report.addFigure("losses.svg", caption: "Discriminator and generator losses (means over \(every)-step windows).")
     run.report.addFigure("scores.svg", caption: "D(x) on real and D(G(z)) on generated batches: the game in balance sits "
                          + "between the two extremes; D(x) → 1 with D(G(z)) → 0 means D is winning.")
-    try run.finish()
+  }
+
+  /// Each layer's forward and backward time on one batch of `batchSize` (random codes for G,
+  /// real images for D), printed; the heavy ones as report rows.
+  func whereTheTimeGoes(_ gan: DCGAN, images: Tensor, batchSize: Int, rng: inout RNG, run: TrainingRun) {
+    Console.section("5. Where the time of a step goes (one batch of \(batchSize), layer by layer)")
+    let generatorRows = LayerProfile.measure(gan.generator, input: Tensor.normal([batchSize, DCGAN.latentSize], using: &rng))
+    let discriminatorRows = LayerProfile.measure(gan.discriminator, input: images.slice(0..<batchSize))
+    print("generator (once per step, forward + backward):")
+    print(LayerProfile.table(generatorRows))
+    print("discriminator (three times per step: real, fake, and the generator's pass):")
+    print(LayerProfile.table(discriminatorRows))
+    let heavy = (generatorRows + discriminatorRows).max { $0.forward + $0.backward < $1.forward + $1.backward }!
+    print("the 64↔128-channel layers (ConvT 128→64 in G, Conv 64→128 in D) carry most of the work; "
+          + "heaviest: \(heavy.layer)")
+    let labelled = generatorRows.map { ("G", $0) } + discriminatorRows.map { ("D", $0) }
+    run.report.metrics += labelled.filter { $0.1.forward + $0.1.backward > 0.05 * (heavy.forward + heavy.backward) }
+      .map { network, row in
+        ("time, \(network) layer \(row.layer) (forward / backward)",
+         "\(Format.duration(row.forward)) / \(Format.duration(row.backward))")
+      }
   }
 }
 
@@ -173,24 +208,6 @@ struct History {
   }
 }
 
-/// Section 5: each layer's forward and backward time on one batch, printed; the heavy ones as report rows.
-func profile(_ gan: DCGAN, codes: Tensor, images: Tensor) -> [(key: String, value: String)] {
-  let generatorRows = LayerProfile.measure(gan.generator, input: codes)
-  let discriminatorRows = LayerProfile.measure(gan.discriminator, input: images)
-  print("generator (once per step, forward + backward):")
-  print(LayerProfile.table(generatorRows))
-  print("discriminator (three times per step: real, fake, and the generator's pass):")
-  print(LayerProfile.table(discriminatorRows))
-  let heavy = (generatorRows + discriminatorRows).max { $0.forward + $0.backward < $1.forward + $1.backward }!
-  print("the 64↔128-channel layers (ConvT 128→64 in G, Conv 64→128 in D) carry most of the work; "
-        + "heaviest: \(heavy.layer)")
-  let labelled = generatorRows.map { ("G", $0) } + discriminatorRows.map { ("D", $0) }
-  return labelled.filter { $0.1.forward + $0.1.backward > 0.05 * (heavy.forward + heavy.backward) }.map { network, row in
-    ("time, \(network) layer \(row.layer) (forward / backward)",
-     "\(Format.duration(row.forward)) / \(Format.duration(row.backward))")
-  }
-}
-
 /// Rows of `columns` images along straight lines z₁ → z₂ between random codes.
 func interpolations(_ gan: DCGAN, rows: Int, columns: Int, rng: inout RNG) -> Tensor {
   let d = DCGAN.latentSize
@@ -207,10 +224,7 @@ func interpolations(_ gan: DCGAN, rows: Int, columns: Int, rng: inout RNG) -> Te
 
 /// `count` samples from z ~ N(0, I), mapped from [−1, 1] to [0, 1].
 func generateSamples(_ gan: DCGAN, count: Int, rng: inout RNG) -> Tensor {
-  var parts: [Float] = []
-  for start in stride(from: 0, to: count, by: 500) {
-    let n = min(500, count - start)
-    parts += gan.generate(Tensor.normal([n, DCGAN.latentSize], using: &rng)).data.map { min(max(($0 + 1) / 2, 0), 1) }
-  }
-  return Tensor(shape: [count, 1, 28, 28], data: parts)
+  Tensor.concatenatingRows(stride(from: 0, to: count, by: 500).map { start in
+    gan.generate(Tensor.normal([min(500, count - start), DCGAN.latentSize], using: &rng)).map { min(max(($0 + 1) / 2, 0), 1) }
+  })
 }

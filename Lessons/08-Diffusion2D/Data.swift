@@ -9,10 +9,7 @@ enum Dataset: String, ExpressibleByArgument, CaseIterable {
 
   /// N points of the set in its own coordinates; `seed` picks them (the same seed, the same points).
   func sample(count: Int, seed: UInt64) -> Tensor {
-    switch self {
-    case .swissRoll: return Toy2D.swissRoll(count: count, seed: seed).points
-    case .eightGaussians: return Toy2D.eightGaussians(count: count, seed: seed).points
-    }
+    (self == .swissRoll ? ToySet.swissRoll : .eightGaussians).sample(count: count, seed: seed)
   }
 
   /// The network sees x / scale: the root mean square of one coordinate, so the data has

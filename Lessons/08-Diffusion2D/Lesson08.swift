@@ -90,39 +90,40 @@ struct Lesson08: LessonCommand {
     let sampleCount = options.numSamples(lessonDefault: Self.defaultSampleCount)
     settings.show("num-samples", String(sampleCount))
     settings.show("DDIM steps", ddimSteps.map(String.init).joined(separator: ", "))
-    let (seed, ddimSteps) = (options.seed, ddimSteps)
     // The linear schedule's β range (DDPM's 1e-4 … 0.02, made for T = 1000) is scaled by
     // 1000/T, as improved-diffusion does, so that ᾱ_T stays ≈ 4e-5 for any T: x_T is noise.
     let noiseSchedule = schedule == .linear ? NoiseSchedule.scaledLinear(steps: timesteps) : .cosine(steps: timesteps)
-    let scale = dataset.scale
 
     Console.section("1. Data: \(dataset.title)")
     let run = try TrainingRun(settings, title: "Lesson 08 — Diffusion on 2-D data", options: options,
                               dataset: dataset.title + "; \(Format.count(sampleCount)) + \(Format.count(sampleCount)) held-out points")
-    let file = run.folder.file
     print("training points are drawn fresh every step (batch s from its own seed (seed, s), so resuming is exact);")
-    print("the network sees x / \(Format.number(scale)) (the root mean square of a coordinate), so data and noise "
+    print("the network sees x / \(Format.number(dataset.scale)) (the root mean square of a coordinate), so data and noise "
           + "have the same scale")
-    let heldOut = dataset.heldOut(count: sampleCount, seed: seed &+ 0x4E1D)
+    let heldOut = dataset.heldOut(count: sampleCount, seed: options.seed &+ 0x4E1D)
     print("held out: \(Format.count(sampleCount)) points to score samples against, never trained on "
           + "(and 5 more pairs of sets to measure the floor)")
     print("schedule: \(schedule.rawValue), T = \(timesteps): β_1 = \(sci(noiseSchedule.beta(1))), "
           + "β_T = \(sci(noiseSchedule.beta(timesteps))), ᾱ_T = \(sci(noiseSchedule.alphaBar(timesteps))) "
           + "(what is left of the data at t = T: √ᾱ_T = \(sci(noiseSchedule.alphaBar(timesteps).squareRoot())))")
 
-    // 2. The forward process, both twins ---------------------------------------------
-    Console.section("2. The forward process: the t-step chain vs the closed form")
-    let lab = Trainer(dataset: dataset, schedule: noiseSchedule, hidden: hidden, embedding: embedding, seed: seed,
+    let lab = Trainer(dataset: dataset, schedule: noiseSchedule, hidden: hidden, embedding: embedding, seed: options.seed,
                       batchSize: batchSize, learningRate: learningRate, steps: steps, implementation: options.impl)
-    run.report.metrics += checkNoisingTwins(dataset: dataset, schedule: noiseSchedule, seed: seed,
-                                            trainingBatch: lab.batch(step: 1))
+    checkNoisingTwins(dataset: dataset, schedule: noiseSchedule, seed: options.seed, trainingBatch: lab.batch(step: 1), run: run)
+    let snapshots = try train(lab, every: every, run: run)
+    let (samplers, trajectory) = try sample(lab, heldOut: heldOut, run: run)
+    try drawPictures(lab, snapshots, samplers, trajectory: trajectory, heldOut: heldOut, run: run)
+    try run.finish()
+  }
 
-    // 3. Training ------------------------------------------------------------------
+  /// Trains ε̂(x_t, t) (`Trainer.step`): every `Trainer.evaluationInterval` steps the loss on a fixed
+  /// batch, every `every` steps a DDIM snapshot, its energy distance and a checkpoint. Returns the snapshots.
+  func train(_ lab: Trainer, every: Int, run: TrainingRun) throws -> Snapshots {
     Console.section("3. Training the noise predictor ε̂(x_t, t)")
     print("network: [x_t, emb(t)] (2 + \(embedding)) → \(hidden) → \(hidden) → \(hidden) → 2 (ReLU), "
           + "\(Format.count(lab.denoiser.network.parameterCount)) parameters; emb(t) is sinusoidal, \(embedding) dims")
     print("loss: mean ‖ε − ε̂(√ᾱ_t·x_0 + √(1 − ᾱ_t)·ε, t)‖² with t ~ Uniform{1…\(timesteps)}, ε ~ 𝒩(0, I)")
-    print("\(steps) steps of batch \(batchSize), Adam lr \(Format.number(learningRate)) falling linearly to 0; "
+    print("\(lab.steps) steps of batch \(lab.batchSize), Adam lr \(Format.number(lab.learningRate)) falling linearly to 0; "
           + "every \(Trainer.evaluationInterval) steps the loss on a fixed batch, every \(every) a snapshot "
           + "(DDIM-\(Trainer.snapshotSamplerSteps), \(Format.count(Trainer.snapshotCount)) points), its energy distance, "
           + "and a checkpoint")
@@ -132,7 +133,7 @@ struct Lesson08: LessonCommand {
     lab.carryOver(try run.carryOverMetrics())
     let snapshots = Snapshots(run.folder) { String(format: "snapshot-%05d.png", $0) }
     try snapshots.carryOver(from: run.resumed)
-    var loop = run.loop(label: "training", total: steps)
+    var loop = run.loop(label: "training", total: lab.steps)
     loop.beforeStep = lab.scheduleLearningRate
     loop.every(every, name: "snapshot", atStart: true) { step, _ in try snapshots.add(lab.snapshotPanel(step: step), at: step) }
     loop.every(Trainer.evaluationInterval, every, name: "record", atStart: true) { step, window in
@@ -144,33 +145,37 @@ struct Lesson08: LessonCommand {
             + "(1 would be predicting ε̂ = 0; the data's own randomness keeps it well above 0)")
       run.report.metrics.append(("final evaluation loss (per coordinate)", Format.number(Float(last.evaluationLoss))))
     }
+    return snapshots
+  }
 
-    // 4. Sampling ------------------------------------------------------------------
+  /// DDPM with T steps and DDIM with each `--ddim-steps` from the same x_T, timed; the energy distance
+  /// D² of each to the held-out points beside the floor (two held-out sets); the samples written.
+  /// Returns the samplers, DDPM first, and DDPM's x_t (network coordinates) at the t the pictures show.
+  func sample(_ lab: Trainer, heldOut: (points: Tensor, positions: [Float]),
+              run: TrainingRun) throws -> (samplers: [Sampler], trajectory: [Int: Tensor]) {
     Console.section("4. Sampling: DDPM with T = \(timesteps) steps, DDIM with \(ddimSteps.map(String.init).joined(separator: ", "))")
+    let (seed, scale, sampleCount, noiseSchedule) = (options.seed, dataset.scale, heldOut.points.shape[0], lab.schedule)
     let predict: NoisePredictor = { noisy, timesteps in lab.denoiser.predictNoise(noisy, timesteps: timesteps) }
     print("every sampler starts from the same x_T (\(Format.count(sampleCount)) points) and clips its guess x̂_0 to "
           + "±\(String(format: "%g", Self.clip?.upperBound ?? .infinity)) (network coordinates; the data lies within ±2.2)")
-    // Every sampler starts from the same x_T (the same stream, its first draws).
-    func startNoise() -> RNG { RNG(seed: seed, stream: 20) }
-    // The strips show the t where the noise's share √(1 − ᾱ_t) of x_t has grown to 0, 0.1, …, 0.9, and T; the
-    // GIF where it has grown by steps of 0.02: even steps of what can be seen, whatever the schedule.
-    let stripTimes = Array(noiseTimes((0...10).map { Double($0) / 10 }, schedule: noiseSchedule).reversed())
-    let frameTimes = Set(noiseTimes((0...50).map { Double($0) / 50 }, schedule: noiseSchedule))
-    var trajectory: [Int: Tensor] = [:]
-    var rng = startNoise()
-    let ddpmStart = Timing.now()
-    let ddpm = DiffusionNoising.sampleDDPM(shape: [sampleCount, 2], schedule: noiseSchedule, clip: Self.clip, rng: &rng,
-                                           observe: { t, x in
-                                             if frameTimes.contains(t) || stripTimes.contains(t) { trajectory[t] = x }
-                                           }, predictNoise: predict) * scale
-    let ddpmTime = Timing.now() - ddpmStart
-    var samplers: [(name: String, calls: Int, seconds: Double, points: Tensor)] = [("DDPM", timesteps, ddpmTime, ddpm)]
-    for count in ddimSteps {
-      var rng = startNoise()
+    // Every sampler starts from the same x_T (the same stream, its first draws), and is timed.
+    func timed(_ name: String, _ calls: Int, _ draw: (inout RNG) -> Tensor) -> Sampler {
+      var rng = RNG(seed: seed, stream: 20)
       let start = Timing.now()
-      let points = DiffusionNoising.sampleDDIM(shape: [sampleCount, 2], steps: count, schedule: noiseSchedule, clip: Self.clip, rng: &rng,
-                                               predictNoise: predict) * scale
-      samplers.append(("DDIM", count, Timing.now() - start, points))
+      let points = draw(&rng) * scale
+      return (name, calls, Timing.now() - start, points)
+    }
+    let (stripTimes, frameTimes) = pictureTimes(noiseSchedule)
+    var trajectory: [Int: Tensor] = [:]
+    let samplers = [timed("DDPM", timesteps) { rng in
+      DiffusionNoising.sampleDDPM(shape: [sampleCount, 2], schedule: noiseSchedule, clip: Self.clip, rng: &rng,
+                                  observe: { t, x in if frameTimes.contains(t) || stripTimes.contains(t) { trajectory[t] = x } },
+                                  predictNoise: predict)
+    }] + ddimSteps.map { count in
+      timed("DDIM", count) { rng in
+        DiffusionNoising.sampleDDIM(shape: [sampleCount, 2], steps: count, schedule: noiseSchedule, clip: Self.clip, rng: &rng,
+                                    predictNoise: predict)
+      }
     }
     // The floor: what two samples of the data itself score, over 5 pairs of fresh held-out sets.
     let floors = (0..<5).map { k in
@@ -183,130 +188,60 @@ struct Lesson08: LessonCommand {
     print("  sampler    steps (network calls)        time         D²   D² / floor")
     for sampler in samplers {
       let distance = SampleDistance.energyDistance(sampler.points, heldOut.points)
-      print("  " + padded(sampler.name, 7) + padded(String(sampler.calls), 25, right: true)
-            + padded(Format.duration(sampler.seconds), 12, right: true) + padded(sci(distance), 11, right: true)
-            + padded(String(format: "%.1f", distance / floor), 13, right: true))
+      print("  " + sampler.name.padding(toLength: 7, withPad: " ", startingAt: 0) + String(sampler.calls).leftPadded(25)
+            + Format.duration(sampler.seconds).leftPadded(12) + sci(distance).leftPadded(11)
+            + String(format: "%.1f", distance / floor).leftPadded(13))
       run.report.metrics.append(("D²: \(sampler.name), \(sampler.calls) steps (\(Format.duration(sampler.seconds)))",
                              String(format: "%.2e (%.1f× the floor)", distance, distance / floor)))
     }
-    print("  " + padded("floor: two held-out sets (mean of 5 pairs)", 44) + padded(sci(floor), 11, right: true)
-          + padded("1", 13, right: true) + "   (the 5 pairs: \(floors.map { sci($0) }.joined(separator: ", ")))")
+    let pairs = floors.map { sci($0) }.joined(separator: ", ")
+    print("  floor: two held-out sets (mean of 5 pairs)  " + sci(floor).leftPadded(11) + "1".leftPadded(13)
+          + "   (the 5 pairs: \(pairs))")
     print("with \(Format.count(sampleCount)) points a D² within the floor's range (\(sci(floors.min()!)) … "
           + "\(sci(floors.max()!))) cannot be told from held-out data; --num-samples 5000 narrows it")
-    run.report.metrics.append(("D²: two held-out sets (the floor, mean of 5 pairs)",
-                           "\(sci(floor)) (\(floors.map { sci($0) }.joined(separator: ", ")))"))
-    let trainingFloor = SampleDistance.energyDistance(
-      dataset.heldOut(count: Trainer.snapshotCount, seed: seed &+ 0x4E1F).points, lab.snapshotReference.points)
-    let nonFinite = samplers.first { !$0.points.isFinite }
-    if let nonFinite { print("warning: \(nonFinite.name) with \(nonFinite.calls) steps produced non-finite points") }
+    run.report.metrics.append(("D²: two held-out sets (the floor, mean of 5 pairs)", "\(sci(floor)) (\(pairs))"))
+    if let nonFinite = samplers.first(where: { !$0.points.isFinite }) {
+      print("warning: \(nonFinite.name) with \(nonFinite.calls) steps produced non-finite points")
+    }
 
-    var samples: [(name: String, tensor: Tensor)] = [("samples", ddpm)]
+    var samples: [(name: String, tensor: Tensor)] = [("samples", samplers[0].points)]
     for sampler in samplers.dropFirst() { samples.append(("ddim_\(sampler.calls)", sampler.points)) }
     samples.append(("held_out", heldOut.points))
     try SafeTensors.write(samples, metadata: ["lesson": Self.lessonName, "seed": String(seed), "layout": "N×2",
                                               "coordinates": "data", "samples": "DDPM, T = \(timesteps)"],
-                          to: file(RunFolder.samplesFile))
-
-    // 5. Pictures ------------------------------------------------------------------
-    Console.section("5. Pictures")
-    let processRange = Pictures.processRange(dataset)
-    let finalHues = dataset.hues(of: ddpm, reference: heldOut)
-    // The forward process: each held-out point keeps one ε, so it can be followed from panel to panel.
-    var forwardRNG = RNG(seed: seed, stream: 21)
-    let epsilon = Tensor.normal([sampleCount, 2], using: &forwardRNG)
-    let heldOutHues = dataset.hues(of: heldOut.points, reference: heldOut)
-    let forwardTimes = stripTimes.reversed()
-    let forwardPanels = forwardTimes.map { t -> Image in
-      let noisy = DiffusionNoising.noised(heldOut.points / scale, timesteps: [Int](repeating: t, count: sampleCount),
-                                          noise: epsilon, schedule: noiseSchedule) * scale
-      return Pictures.panel(noisy, hues: heldOutHues, range: processRange)
-    }
-    try PNG.write(Pictures.strip(forwardPanels), to: file("forward.png"))
-    let reversePanels = stripTimes.map { t in
-      Pictures.panel(trajectory[t]! * scale, hues: finalHues, background: heldOut.points, range: processRange)
-    }
-    try PNG.write(Pictures.strip(reversePanels), to: file("reverse.png"))
-    let gifTimes = frameTimes.sorted(by: >)
-    let frames = gifTimes.map { t in
-      Pictures.panel(trajectory[t]! * scale, hues: finalHues, background: heldOut.points, range: processRange, side: 320)
-    }
-    var delays = [Int](repeating: 8, count: frames.count)
-    delays[0] = 100
-    delays[delays.count - 1] = 300
-    try GIF.write(frames: frames, delays: delays, to: file("reverse.gif"))
-    let comparison = [Pictures.panel(heldOut.points, hues: heldOutHues, range: Pictures.sampleRange, side: 240)]
-      + samplers.map { sampler in
-        Pictures.panel(sampler.points, hues: dataset.hues(of: sampler.points, reference: heldOut),
-                       background: heldOut.points, range: Pictures.sampleRange, side: 240)
-      }
-    try PNG.write(Pictures.strip(comparison), to: file("samplers.png"))
-    let snapshotSteps = try lab.writeSnapshots(snapshots, to: file("training.png"))
-    try lab.writeLossCurve(to: file("loss.svg"))
-    try lab.writeQualityCurve(to: file("energy-distance.svg"), floor: trainingFloor)
-    try lab.writeLossByTimestep(to: file("loss-by-t.svg"))
-
-    let times = forwardTimes.map(String.init).joined(separator: ", ")
-    let reverseTimes = stripTimes.map(String.init).joined(separator: ", ")
-    let shownSnapshots = snapshotSteps.map(String.init).joined(separator: ", ")
-    print("wrote forward.png (t = \(times)), reverse.png (DDPM, t = \(reverseTimes)), reverse.gif (\(frames.count) frames),")
-    print("samplers.png (held out, DDPM, " + ddimSteps.map { "DDIM \($0)" }.joined(separator: ", ")
-          + "), training.png (steps \(shownSnapshots)), loss.svg, energy-distance.svg, loss-by-t.svg,")
-    print("samples.safetensors (the generated points, data coordinates) and every snapshot as snapshot-<step>.png")
-
-    let colours = dataset == .swissRoll
-      ? "Colour: where along the roll a point lies (blue at the inner end, red at the outer)"
-      : "Colour: the angle round the ring (blue at 0°, through green, yellow and orange, to red at 360°, turned by 22.5°)"
-    run.report.addFigure("forward.png", caption: "The forward process on \(Format.count(sampleCount)) held-out points, "
-                     + "x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε, at t = \(times) (left to right): where √(1 − ᾱ_t), the noise's share of x_t, has grown to 0, 0.1, …, 0.9, and T. Each point keeps its ε, so it "
-                     + "can be followed from panel to panel. \(colours), fixed before the noise.")
-    run.report.addFigure("reverse.png", caption: "The reverse process, DDPM from x_T ~ 𝒩(0, I) at t = \(reverseTimes). "
-                     + "\(colours) at the end (t = 0): the colours show where each noise point goes. Grey: held-out data.")
-    run.report.addFigure("reverse.gif", caption: "The same DDPM run as an animation, \(frames.count) frames at the t where "
-                     + "√(1 − ᾱ_t), the noise's share of x_t, has fallen by 0.02 from the last: the points flow back onto the data.")
-    let captions = samplers.map { "\($0.name) \($0.calls) steps: \(Format.duration($0.seconds))" }
-    run.report.addFigure("samplers.png", caption: "Left to right: \(Format.count(sampleCount)) held-out points; then, from "
-                     + "the same x_T, " + captions.joined(separator: "; ") + " (wall time, \(Parallel.threadCount) "
-                     + "thread\(Parallel.threadCount == 1 ? "" : "s")). Grey behind the samples: the held-out points.")
-    run.report.addFigure("training.png", caption: "DDIM-\(Trainer.snapshotSamplerSteps) samples from the same noise over "
-                     + "training, steps \(shownSnapshots), over held-out points in grey. At step 0 the untrained network's "
-                     + "points land far outside the picture.")
-    run.report.addFigure("loss.svg", caption: "The ε-prediction loss per coordinate: training batches and a fixed batch.")
-    run.report.addFigure("energy-distance.svg", caption: "Energy distance of the snapshot samples to held-out points "
-                     + "(\(Format.count(Trainer.snapshotCount)) each) over training, and the floor of two held-out sets.")
-    run.report.addFigure("loss-by-t.svg", caption: "The trained network's loss by timestep: large at small t, where ε is "
-                     + "a tiny part of x_t and must be told apart from the data's own spread; small at large t, where "
-                     + "x_t is almost all ε.")
-    run.report.addLink(RunFolder.samplesFile, text: "the samples (safetensors, N×2 in data coordinates: samples (DDPM), "
-                       + "ddim_<steps>, held_out)")
-    try run.finish()
+                          to: run.folder.file(RunFolder.samplesFile))
+    return (samplers, trajectory)
   }
 }
 
 /// 1.23e-04.
 func sci(_ value: Double) -> String { String(format: "%.2e", value) }
 
-/// `text` padded with spaces to `width` characters, on the right (or on the left, `right: true`).
-func padded(_ text: String, _ width: Int, right: Bool = false) -> String {
-  let fill = String(repeating: " ", count: max(0, width - text.count))
-  return right ? fill + text : text + fill
-}
+/// A sampler's name, its network calls, its wall time and its points (data coordinates).
+typealias Sampler = (name: String, calls: Int, seconds: Double, points: Tensor)
 
 /// For each level of the noise's share √(1 − ᾱ_t) of x_t, the first t that reaches it
 /// (0 for level 0, T when no t reaches it), without repeats, ascending.
 func noiseTimes(_ levels: [Double], schedule: NoiseSchedule) -> [Int] {
-  var times: [Int] = []
-  for level in levels {
-    let t = level <= 0 ? 0 : ((1...schedule.steps).first { (1 - schedule.alphaBar($0)).squareRoot() >= level } ?? schedule.steps)
-    if !times.contains(t) { times.append(t) }
-  }
-  return times.sorted()
+  Set(levels.map { level in
+    level <= 0 ? 0 : ((1...schedule.steps).first { (1 - schedule.alphaBar($0)).squareRoot() >= level } ?? schedule.steps)
+  }).sorted()
 }
 
-/// Runs both twins of the forward process on the same data, compares their means and
-/// variances with each other and with theory at a few t, and times each at t = T and on a
+/// The t the pictures show: the strips where the noise's share √(1 − ᾱ_t) of x_t has grown to 0,
+/// 0.1, …, 0.9, and T (T first); the GIF where it has grown by steps of 0.02: even steps of what
+/// can be seen, whatever the schedule.
+func pictureTimes(_ schedule: NoiseSchedule) -> (strip: [Int], frames: Set<Int>) {
+  (Array(noiseTimes((0...10).map { Double($0) / 10 }, schedule: schedule).reversed()),
+   Set(noiseTimes((0...50).map { Double($0) / 50 }, schedule: schedule)))
+}
+
+/// Section 2: runs both twins of the forward process on the same data, compares their means
+/// and variances with each other and with theory at a few t, and times each at t = T and on a
 /// training batch.
 func checkNoisingTwins(dataset: Dataset, schedule: NoiseSchedule, seed: UInt64,
-                       trainingBatch: (clean: Tensor, timesteps: [Int], noise: Tensor)) -> [(key: String, value: String)] {
+                       trainingBatch: (clean: Tensor, timesteps: [Int], noise: Tensor), run: TrainingRun) {
+  Console.section("2. The forward process: the t-step chain vs the closed form")
   let count = 10_000
   let clean = dataset.sample(count: count, seed: seed &+ 0x7717) / dataset.scale
   let T = schedule.steps
@@ -371,9 +306,9 @@ func checkNoisingTwins(dataset: Dataset, schedule: NoiseSchedule, seed: UInt64,
   print("a training batch (\(batchSize) points, t uniform in 1…\(T), on average \(T / 2) single steps each): chain "
         + "\(Format.duration(batchChain)), closed form \(Format.duration(batchClosed)) — the closed form makes any t "
         + "one step, so a training step costs the network's forward and backward, not t noising steps")
-  return [("noising twins: largest chain − closed difference", String(format: "%.1f standard errors", worst)),
-          ("noising at t = T (\(Format.count(count)) points): chain vs closed form",
-           String(format: "%@ vs %@ (%.0f×)", Format.duration(chainTime), Format.duration(closedTime), chainTime / closedTime)),
-          ("noising a training batch: chain vs closed form",
-           String(format: "%@ vs %@", Format.duration(batchChain), Format.duration(batchClosed)))]
+  run.report.metrics += [("noising twins: largest chain − closed difference", String(format: "%.1f standard errors", worst)),
+                         ("noising at t = T (\(Format.count(count)) points): chain vs closed form",
+                          String(format: "%@ vs %@ (%.0f×)", Format.duration(chainTime), Format.duration(closedTime), chainTime / closedTime)),
+                         ("noising a training batch: chain vs closed form",
+                          String(format: "%@ vs %@", Format.duration(batchChain), Format.duration(batchClosed)))]
 }

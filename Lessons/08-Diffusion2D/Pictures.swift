@@ -101,3 +101,80 @@ extension Trainer {
     try plot.write(to: path)
   }
 }
+
+extension Lesson08 {
+  /// Section 5: the forward and reverse processes as strips and an animation, every sampler side by
+  /// side (`samplers.png`), the snapshots over training and the curves.
+  func drawPictures(_ lab: Trainer, _ snapshots: Snapshots, _ samplers: [Sampler], trajectory: [Int: Tensor],
+                    heldOut: (points: Tensor, positions: [Float]), run: TrainingRun) throws {
+    Console.section("5. Pictures")
+    let (seed, scale, sampleCount, file) = (options.seed, dataset.scale, heldOut.points.shape[0], run.folder.file)
+    let (noiseSchedule, (stripTimes, frameTimes)) = (lab.schedule, pictureTimes(lab.schedule))
+    let processRange = Pictures.processRange(dataset)
+    let finalHues = dataset.hues(of: samplers[0].points, reference: heldOut)
+    // The forward process: each held-out point keeps one ε, so it can be followed from panel to panel.
+    var forwardRNG = RNG(seed: seed, stream: 21)
+    let epsilon = Tensor.normal([sampleCount, 2], using: &forwardRNG)
+    let heldOutHues = dataset.hues(of: heldOut.points, reference: heldOut)
+    let forwardTimes = stripTimes.reversed()
+    let forwardPanels = forwardTimes.map { t -> Image in
+      let noisy = DiffusionNoising.noised(heldOut.points / scale, timesteps: [Int](repeating: t, count: sampleCount),
+                                          noise: epsilon, schedule: noiseSchedule) * scale
+      return Pictures.panel(noisy, hues: heldOutHues, range: processRange)
+    }
+    try PNG.write(Pictures.strip(forwardPanels), to: file("forward.png"))
+    // The reverse process: DDPM's x_t, each point coloured by where it ends up.
+    func reverse(_ t: Int, side: Int = Pictures.side) -> Image {
+      Pictures.panel(trajectory[t]! * scale, hues: finalHues, background: heldOut.points, range: processRange, side: side)
+    }
+    try PNG.write(Pictures.strip(stripTimes.map { reverse($0) }), to: file("reverse.png"))
+    let frames = frameTimes.sorted(by: >).map { reverse($0, side: 320) }
+    try GIF.write(frames: frames, delays: [100] + [Int](repeating: 8, count: frames.count - 2) + [300], to: file("reverse.gif"))
+    let comparison = [Pictures.panel(heldOut.points, hues: heldOutHues, range: Pictures.sampleRange, side: 240)]
+      + samplers.map { sampler in
+        Pictures.panel(sampler.points, hues: dataset.hues(of: sampler.points, reference: heldOut),
+                       background: heldOut.points, range: Pictures.sampleRange, side: 240)
+      }
+    try PNG.write(Pictures.strip(comparison), to: file("samplers.png"))
+    let snapshotSteps = try lab.writeSnapshots(snapshots, to: file("training.png"))
+    try lab.writeLossCurve(to: file("loss.svg"))
+    let trainingFloor = SampleDistance.energyDistance(
+      dataset.heldOut(count: Trainer.snapshotCount, seed: seed &+ 0x4E1F).points, lab.snapshotReference.points)
+    try lab.writeQualityCurve(to: file("energy-distance.svg"), floor: trainingFloor)
+    try lab.writeLossByTimestep(to: file("loss-by-t.svg"))
+
+    let times = forwardTimes.map(String.init).joined(separator: ", ")
+    let reverseTimes = stripTimes.map(String.init).joined(separator: ", ")
+    let shownSnapshots = snapshotSteps.map(String.init).joined(separator: ", ")
+    print("wrote forward.png (t = \(times)), reverse.png (DDPM, t = \(reverseTimes)), reverse.gif (\(frames.count) frames),")
+    print("samplers.png (held out, DDPM, " + ddimSteps.map { "DDIM \($0)" }.joined(separator: ", ")
+          + "), training.png (steps \(shownSnapshots)), loss.svg, energy-distance.svg, loss-by-t.svg,")
+    print("samples.safetensors (the generated points, data coordinates) and every snapshot as snapshot-<step>.png")
+
+    let colours = dataset == .swissRoll
+      ? "Colour: where along the roll a point lies (blue at the inner end, red at the outer)"
+      : "Colour: the angle round the ring (blue at 0°, through green, yellow and orange, to red at 360°, turned by 22.5°)"
+    run.report.addFigure("forward.png", caption: "The forward process on \(Format.count(sampleCount)) held-out points, "
+                     + "x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε, at t = \(times) (left to right): where √(1 − ᾱ_t), the noise's share of x_t, has grown to 0, 0.1, …, 0.9, and T. Each point keeps its ε, so it "
+                     + "can be followed from panel to panel. \(colours), fixed before the noise.")
+    run.report.addFigure("reverse.png", caption: "The reverse process, DDPM from x_T ~ 𝒩(0, I) at t = \(reverseTimes). "
+                     + "\(colours) at the end (t = 0): the colours show where each noise point goes. Grey: held-out data.")
+    run.report.addFigure("reverse.gif", caption: "The same DDPM run as an animation, \(frames.count) frames at the t where "
+                     + "√(1 − ᾱ_t), the noise's share of x_t, has fallen by 0.02 from the last: the points flow back onto the data.")
+    let captions = samplers.map { "\($0.name) \($0.calls) steps: \(Format.duration($0.seconds))" }
+    run.report.addFigure("samplers.png", caption: "Left to right: \(Format.count(sampleCount)) held-out points; then, from "
+                     + "the same x_T, " + captions.joined(separator: "; ") + " (wall time, \(Parallel.threadCount) "
+                     + "thread\(Parallel.threadCount == 1 ? "" : "s")). Grey behind the samples: the held-out points.")
+    run.report.addFigure("training.png", caption: "DDIM-\(Trainer.snapshotSamplerSteps) samples from the same noise over "
+                     + "training, steps \(shownSnapshots), over held-out points in grey. At step 0 the untrained network's "
+                     + "points land far outside the picture.")
+    run.report.addFigure("loss.svg", caption: "The ε-prediction loss per coordinate: training batches and a fixed batch.")
+    run.report.addFigure("energy-distance.svg", caption: "Energy distance of the snapshot samples to held-out points "
+                     + "(\(Format.count(Trainer.snapshotCount)) each) over training, and the floor of two held-out sets.")
+    run.report.addFigure("loss-by-t.svg", caption: "The trained network's loss by timestep: large at small t, where ε is "
+                     + "a tiny part of x_t and must be told apart from the data's own spread; small at large t, where "
+                     + "x_t is almost all ε.")
+    run.report.addLink(RunFolder.samplesFile, text: "the samples (safetensors, N×2 in data coordinates: samples (DDPM), "
+                       + "ddim_<steps>, held_out)")
+  }
+}

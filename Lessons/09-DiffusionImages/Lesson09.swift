@@ -67,9 +67,7 @@ struct Lesson09: LessonCommand {
       throw ValidationError("--ddim-steps must be in 1…--timesteps (\(timesteps), the checkpoint's), got \(ddimSteps)")
     }
     settings.show("ddim-steps", String(ddimSteps))
-    let sampleCount = options.numSamples
-    settings.show("num-samples", String(sampleCount))
-    let (seed, ddimSteps) = (options.seed, ddimSteps)
+    settings.show("num-samples", String(options.numSamples))
 
     Console.section("1. Data: Fashion-MNIST, scaled to [−1, 1]")
     let data = try FashionMNIST.load(explicitPath: options.data)
@@ -80,23 +78,44 @@ struct Lesson09: LessonCommand {
       throw ValidationError("--batch-size \(batchSize) is larger than the \(images.shape[0]) training images")
     }
     let noiseSchedule = schedule == .linear ? NoiseSchedule.scaledLinear(steps: timesteps) : .cosine(steps: timesteps)
-    let T = timesteps
     let run = try TrainingRun(settings, title: "Lesson 09 — Diffusion on images", options: options,
                               dataset: data.description)
-    let file = run.folder.file
 
-    // 2. The forward process and its two twins --------------------------------------
+    var twinRNG = RNG(seed: options.seed, stream: 5)
+    try forwardProcess(testImages, schedule: noiseSchedule, rng: &twinRNG, run: run)
+    let (model, history, frames) = try train(images, testImages, schedule: noiseSchedule, steps: steps,
+                                             batchSize: batchSize, learningRate: learningRate, every: every, run: run)
+    let byLevel = lossByNoiseLevel(model, testImages, rng: &twinRNG)
+    let sampleFiles = try sample(model, run: run)
+    try drawTraining(history, frames, byLevel, sampleFiles: sampleFiles, every: every, run: run)
+    try run.finish()
+  }
+
+  /// The schedule's β and ᾱ_t, the two noising twins compared (`compareNoisingTwins`), and six
+  /// held-out images noised to t = 0, T/4, T/2, 3T/4, T, in rows (`forward-process.png`).
+  func forwardProcess(_ testImages: Tensor, schedule noiseSchedule: NoiseSchedule, rng twinRNG: inout RNG,
+                      run: TrainingRun) throws {
     Console.section("2. The forward process: t single steps (the reference) vs one jump (the closed form)")
+    let T = timesteps
     print("\(schedule.rawValue) schedule, T = \(T): β₁ = \(sci(noiseSchedule.beta(1))), β_T = \(sci(noiseSchedule.beta(T))); "
           + "ᾱ_t at t = T/4, T/2, 3T/4, T: "
           + [T / 4, T / 2, 3 * T / 4, T].map { sci(noiseSchedule.alphaBar($0)) }.joined(separator: ", "))
-    var twinRNG = RNG(seed: seed, stream: 5)
     run.report.metrics += compareNoisingTwins(testImages, schedule: noiseSchedule, rng: &twinRNG)
-    let strip = noisingStrip(testImages.slice(0..<6), schedule: noiseSchedule, rng: &twinRNG)
-    try PNG.writeGrid(strip, columns: 5, range: .minusOneToOne, scale: 2, to: file("forward-process.png"))
+    let levels = [0, T / 4, T / 2, 3 * T / 4, T]
+    let items = (0..<6).flatMap { [Int](repeating: $0, count: levels.count) }, timesteps = (0..<6).flatMap { _ in levels }
+    let strip = DiffusionNoising.noise(testImages.slice(0..<6).gather(items), timesteps: timesteps, schedule: noiseSchedule,
+                                       rng: &twinRNG).noisy
+    try PNG.writeGrid(strip, columns: 5, range: .minusOneToOne, scale: 2, to: run.folder.file("forward-process.png"))
+    run.report.addFigure("forward-process.png", caption: "The forward process on six held-out images: columns t = 0, T/4, "
+                         + "T/2, 3T/4, T (closed form). By T nothing of the image is left.")
+  }
 
-    // 3. Training ------------------------------------------------------------------
+  /// Trains the U-Net to predict ε (`DenoisingDiffusion.step`): every `every` steps the held-out loss of
+  /// the weight average, a DDIM snapshot from fixed x_T and a checkpoint. Returns the model and both records.
+  func train(_ images: Tensor, _ testImages: Tensor, schedule noiseSchedule: NoiseSchedule, steps: Int, batchSize: Int,
+             learningRate: Float, every: Int, run: TrainingRun) throws -> (DenoisingDiffusion, History, Snapshots) {
     Console.section("3. Training: predict the noise ε in x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε for a random t per image")
+    let seed = options.seed
     var initRNG = RNG(seed: seed, stream: 1)
     let model = DenoisingDiffusion(schedule: noiseSchedule, baseChannels: channels, learningRate: learningRate,
                                    implementation: options.impl, rng: &initRNG)
@@ -139,15 +158,30 @@ struct Lesson09: LessonCommand {
       run.report.metrics += [("loss, mean of the last \(every) steps", fixed(last.train)),
                              ("loss, 256 held-out images (fixed t and ε)", fixed(last.test))]
     }
+    return (model, history, frames)
+  }
 
-    // 4. Which noise levels are hard ----------------------------------------------
+  /// The held-out loss at a ladder of noise levels (256 images, all at the same t each time),
+  /// printed and returned for the curve.
+  func lossByNoiseLevel(_ model: DenoisingDiffusion, _ testImages: Tensor, rng: inout RNG) -> [(t: Int, loss: Double)] {
     Console.section("4. The loss by noise level (256 held-out images at each t)")
-    let byLevel = lossByLevel(model, images: testImages, schedule: noiseSchedule, rng: &twinRNG)
+    let T = timesteps
+    let levels = Array(Set([1, T / 100, T / 20, T / 10, T / 4, T / 2, 3 * T / 4, T].map { max(1, $0) })).sorted()
+    let clean = testImages.slice(0..<min(256, testImages.shape[0]))
+    let byLevel = levels.map { t in
+      (t: t, loss: EvaluationBatch(clean, timesteps: [Int](repeating: t, count: clean.shape[0]), schedule: model.schedule,
+                                   rng: &rng).loss(model))
+    }
     for (t, loss) in byLevel { print("  t = \(String(t).leftPadded(5)): \(fixed(loss))") }
     print("small t: the noise is a faint speckle on a clear image, and telling which speckle is noise is hard;")
     print("large t: x_t is almost all noise, so ε ≈ x_t is an easy guess — what is hard there is the image")
+    return byLevel
+  }
 
-    // 5. Sampling -----------------------------------------------------------------
+  /// DDPM (T steps, the reverse process recorded) and DDIM (`--ddim-steps`, 10) from the same x_T, timed;
+  /// their grids, the reverse process drawn, `--num-samples` samples. Returns the DDIM grids' file names.
+  func sample(_ model: DenoisingDiffusion, run: TrainingRun) throws -> [String] {
+    let (T, seed, file) = (timesteps, options.seed, run.folder.file)
     Console.section("5. Sampling: DDPM (\(T) steps) vs DDIM (\(ddimSteps) and 10 steps) from the same x_T")
     var sampleRNG = RNG(seed: seed, stream: 4)
     let start = Tensor.normal([Self.gridCount, 1, 28, 28], using: &sampleRNG)
@@ -163,42 +197,43 @@ struct Lesson09: LessonCommand {
       print("DDIM, \(count) network calls: \(Format.duration(time)) (\(String(format: "%.0f", ddpmTime / time))× faster than DDPM)")
       samplers.append(("DDIM, \(count) steps", "samples-ddim\(count).png", images, time))
     }
-    for (name, samplesFile, images, time) in samplers {
-      try PNG.writeGrid(images, columns: 8, range: .minusOneToOne, scale: 2, to: file(samplesFile))
-      run.report.metrics.append(("\(name): time for \(Self.gridCount) images", Format.duration(time)))
-    }
     try PNG.writeGrid(recorder.strip(rows: 8), columns: recorder.stripTimes.count, range: .minusOneToOne, scale: 2,
                       to: file("denoising.png"))
     try GIF.write(frames: recorder.frames, delays: recorder.delays, to: file("denoising.gif"))
-    var samplesRNG = RNG(seed: seed, stream: 8)
-    try run.writeSamples(drawSamples(model, count: sampleCount, steps: ddimSteps, rng: &samplesRNG),
-                         model: "DDPM U-Net (weight average), DDIM \(ddimSteps) steps, images mapped from [−1, 1] to [0, 1]")
-
-    Console.section("6. Pictures")
-    let animated = try frames.writeAnimation("training.gif", delay: 40)
-    try history.writeCurve(to: file("loss.svg"))
-    try writeLevelCurve(byLevel, to: file("loss-by-t.svg"))
-    print("wrote forward-process.png, denoising.png and denoising.gif (the reverse process), samples-ddpm.png, "
-          + samplers.dropFirst().map(\.1).joined(separator: ", ") + ",")
-    print("training.gif (\(Self.snapshotCount) fixed x_T, DDIM \(Self.snapshotSteps) steps, every \(every) training steps), "
-          + "loss.svg, loss-by-t.svg, and \(RunFolder.samplesFile) (\(Format.count(sampleCount)) samples in [0, 1])")
-
-    run.report.addFigure("forward-process.png", caption: "The forward process on six held-out images: columns t = 0, T/4, "
-                         + "T/2, 3T/4, T (closed form). By T nothing of the image is left.")
     run.report.addFigure("denoising.png", caption: "The reverse process (DDPM): each row is one sample, x_T on the left, "
                          + "then t = " + recorder.stripTimes.dropFirst().map(String.init).joined(separator: ", ") + ".")
     run.report.addFigure("denoising.gif", caption: "The reverse process for all \(Self.gridCount) samples, every "
                          + "\(recorder.interval) steps.")
-    for (name, samplesFile, _, time) in samplers {
+    for (name, samplesFile, images, time) in samplers {
+      try PNG.writeGrid(images, columns: 8, range: .minusOneToOne, scale: 2, to: file(samplesFile))
+      run.report.metrics.append(("\(name): time for \(Self.gridCount) images", Format.duration(time)))
       run.report.addFigure(samplesFile, caption: "\(name): \(Self.gridCount) samples from the same x_T in \(Format.duration(time)).")
     }
-    if animated {
+    var samplesRNG = RNG(seed: seed, stream: 8)
+    try run.writeSamples(drawSamples(model, count: options.numSamples, steps: ddimSteps, rng: &samplesRNG),
+                         model: "DDPM U-Net (weight average), DDIM \(ddimSteps) steps, images mapped from [−1, 1] to [0, 1]")
+    return samplers.dropFirst().map(\.1)
+  }
+
+  /// The training animation and the two loss curves (over training, and by noise level), and
+  /// where every picture of the lesson is.
+  func drawTraining(_ history: History, _ frames: Snapshots, _ byLevel: [(t: Int, loss: Double)], sampleFiles: [String],
+                    every: Int, run: TrainingRun) throws {
+    Console.section("6. Pictures")
+    if try frames.writeAnimation("training.gif", delay: 40) {
       run.report.addFigure("training.gif", caption: "Training: the same \(Self.snapshotCount) x_T sampled with DDIM "
                            + "(\(Self.snapshotSteps) steps) every \(every) steps.")
     }
+    try history.writeCurve(to: run.folder.file("loss.svg"))
+    var plot = LinePlot(title: "Which noise levels are hard", xLabel: "t", yLabel: "ε-prediction loss (held out)", logY: true)
+    plot.add("loss at t", x: byLevel.map { Double($0.t) }, y: byLevel.map(\.loss))
+    try plot.write(to: run.folder.file("loss-by-t.svg"))
+    print("wrote forward-process.png, denoising.png and denoising.gif (the reverse process), samples-ddpm.png, "
+          + sampleFiles.joined(separator: ", ") + ",")
+    print("training.gif (\(Self.snapshotCount) fixed x_T, DDIM \(Self.snapshotSteps) steps, every \(every) training steps), "
+          + "loss.svg, loss-by-t.svg, and \(RunFolder.samplesFile) (\(Format.count(options.numSamples)) samples in [0, 1])")
     run.report.addFigure("loss.svg", caption: "The ε-prediction loss: training (mean over \(every)-step windows) and 256 "
                          + "held-out images with fixed t and ε.")
     run.report.addFigure("loss-by-t.svg", caption: "The loss at each noise level t, on held-out images.")
-    try run.finish()
   }
 }

@@ -58,33 +58,17 @@ func compareNoisingTwins(_ images: Tensor, schedule: NoiseSchedule, rng: inout R
   return rows
 }
 
-/// Each image at t = 0, T/4, T/2, 3T/4, T, in rows: [6·5, 1, 28, 28].
-func noisingStrip(_ images: Tensor, schedule: NoiseSchedule, rng: inout RNG) -> Tensor {
-  let T = schedule.steps
-  let levels = [0, T / 4, T / 2, 3 * T / 4, T]
-  let items = (0..<images.shape[0]).flatMap { [Int](repeating: $0, count: levels.count) }
-  let timesteps = (0..<images.shape[0]).flatMap { _ in levels }
-  return DiffusionNoising.noise(images.gather(items), timesteps: timesteps, schedule: schedule, rng: &rng).noisy
-}
-
-/// ε̂ for a whole batch at one t.
-func predict(_ model: DenoisingDiffusion, _ x: Tensor, _ t: Int) -> Tensor {
-  model.predictNoise(x, [Int](repeating: t, count: x.shape[0]))
-}
-
 /// DDPM's T ancestral steps from a given x_T (`rng` draws each step's noise); x̂₀ is
 /// clipped to [−1, 1], the range of the data.
 func ddpm(from start: Tensor, model: DenoisingDiffusion, rng: inout RNG,
           observe: (Int, Tensor) -> Void = { _, _ in }) -> Tensor {
   DiffusionNoising.sampleDDPM(from: start, schedule: model.schedule, clip: -1...1, rng: &rng,
-                              observe: observe) { predict(model, $0, $1[0]) }
+                              observe: observe) { model.predictNoise($0, $1) }
 }
 
 /// DDIM with `steps` network calls from a given x_T: deterministic, no generator.
 func ddim(from start: Tensor, steps: Int, model: DenoisingDiffusion) -> Tensor {
-  DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1) {
-    predict(model, $0, $1[0])
-  }
+  DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1) { model.predictNoise($0, $1) }
 }
 
 /// The training snapshot: DDIM with a few steps from fixed x_T.
@@ -94,13 +78,10 @@ func snapshot(_ model: DenoisingDiffusion, noise: Tensor) -> Tensor {
 
 /// `count` DDIM samples in [0, 1], 64 at a time.
 func drawSamples(_ model: DenoisingDiffusion, count: Int, steps: Int, rng: inout RNG) -> Tensor {
-  var values: [Float] = []
-  values.reserveCapacity(count * 784)
-  for first in stride(from: 0, to: count, by: 64) {
+  Tensor.concatenatingRows(stride(from: 0, to: count, by: 64).map { first in
     let start = Tensor.normal([min(64, count - first), 1, 28, 28], using: &rng)
-    values += ddim(from: start, steps: steps, model: model).data.map { min(max(($0 + 1) / 2, 0), 1) }
-  }
-  return Tensor(shape: [count, 1, 28, 28], data: values)
+    return ddim(from: start, steps: steps, model: model).map { min(max(($0 + 1) / 2, 0), 1) }
+  })
 }
 
 /// Held-out images with t and ε drawn once: the same question every time it is asked.
@@ -134,25 +115,6 @@ struct EvaluationBatch {
   }
 }
 
-/// The held-out loss at a ladder of noise levels (256 images, all at the same t each time).
-func lossByLevel(_ model: DenoisingDiffusion, images: Tensor, schedule: NoiseSchedule,
-                 rng: inout RNG) -> [(t: Int, loss: Double)] {
-  let T = schedule.steps
-  let levels = Array(Set([1, T / 100, T / 20, T / 10, T / 4, T / 2, 3 * T / 4, T].map { max(1, $0) })).sorted()
-  let clean = images.slice(0..<min(256, images.shape[0]))
-  return levels.map { t in
-    let batch = EvaluationBatch(clean, timesteps: [Int](repeating: t, count: clean.shape[0]), schedule: schedule,
-                                rng: &rng)
-    return (t, batch.loss(model))
-  }
-}
-
-func writeLevelCurve(_ levels: [(t: Int, loss: Double)], to path: String) throws {
-  var plot = LinePlot(title: "Which noise levels are hard", xLabel: "t", yLabel: "ε-prediction loss (held out)", logY: true)
-  plot.add("loss at t", x: levels.map { Double($0.t) }, y: levels.map(\.loss))
-  try plot.write(to: path)
-}
-
 /// Keeps what the pictures of the reverse process need: the first rows' images at the
 /// strip's timesteps, and a grid frame every `interval` steps for the animation.
 final class ReverseRecorder {
@@ -176,19 +138,11 @@ final class ReverseRecorder {
     }
   }
 
-  var delays: [Int] {
-    var delays = [Int](repeating: 6, count: frames.count)
-    if !delays.isEmpty { delays[delays.count - 1] = 300 }
-    return delays
-  }
+  var delays: [Int] { frames.isEmpty ? [] : [Int](repeating: 6, count: frames.count - 1) + [300] }
 
   /// Rows of the first `rows` samples, one column per strip time: [rows·columns, 1, 28, 28].
   func strip(rows: Int) -> Tensor {
-    var items: [Tensor] = []
-    for r in 0..<rows {
-      for t in stripTimes { items.append(kept[t]![item: r].map { min(max($0, -1), 1) }) }
-    }
-    return Tensor.stack(items)
+    Tensor.stack((0..<rows).flatMap { r in stripTimes.map { kept[$0]![item: r].map { min(max($0, -1), 1) } } })
   }
 }
 

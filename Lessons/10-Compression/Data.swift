@@ -104,7 +104,9 @@ struct Baselines {
     }
   }
 
-  func comparison(model: ModelCompression, parameters: Int) -> Comparison {
+  /// Section 6's comparison: bits per held-out character of every compressor, of the count
+  /// models and of the transformer with its coder, printed with the ranking and put in the report.
+  func showComparison(model: ModelCompression, parameters: Int, in run: TrainingRun) {
     var rows: [[String]] = []
     func cell(_ value: Double?) -> String { value.map { fixed($0) } ?? "—" }
     for compressor in Compressor.all {
@@ -120,22 +122,8 @@ struct Baselines {
     let weightBits = Double(parameters * 32) / Double(characters)
     rows.append(["transformer + arithmetic coder", fixed(model.fileBits + weightBits), fixed(model.fileBits),
                  "\(Format.bytes(model.fileBytes)) file; alone = the file plus the float32 weights"])
-    var entries: [(String, Double)] = [("transformer", model.fileBits), ("bigram", bigramBits)]
-    for compressor in Compressor.all { if let b = givenBits(compressor) { entries.append((compressor.description, b)) } }
-    return Comparison(rows: rows, ranking: entries.sorted { $0.1 < $1.1 })
-  }
-}
-
-/// The comparison table of section 6.
-struct Comparison {
-  static let header = ["method", "alone", "given the training text", "notes"]
-  static let note = "Bits per held-out character (8 × bytes ÷ characters). A compressor that has seen the training "
-    + "words is charged size(train + held-out) − size(train). The transformer has seen them too — it is the "
-    + "decompressor's side information, so its 'alone' column adds the weights (32 bits each) to the file."
-  let rows: [[String]]
-  let ranking: [(String, Double)]
-
-  func printTable() {
+    var ranking: [(String, Double)] = [("transformer", model.fileBits), ("bigram", bigramBits)]
+    for compressor in Compressor.all { if let b = givenBits(compressor) { ranking.append((compressor.description, b)) } }
     print("\nbits per held-out character:")
     print("  " + ["method", "alone", "given training"].enumerated()
       .map { $0.element.padding(toLength: $0.offset == 0 ? 32 : 16, withPad: " ", startingAt: 0) }.joined())
@@ -144,6 +132,11 @@ struct Comparison {
             + row[2])
     }
     print("given the training text, from best to worst: "
-          + ranking.map { "\($0.0) \(fixed($0.1, 2))" }.joined(separator: " < "))
+          + ranking.sorted { $0.1 < $1.1 }.map { "\($0.0) \(fixed($0.1, 2))" }.joined(separator: " < "))
+    run.report.addTable("Held-out words: bits per character", header: ["method", "alone", "given the training text", "notes"],
+                        rows: rows,
+                        note: "Bits per held-out character (8 × bytes ÷ characters). A compressor that has seen the training "
+                          + "words is charged size(train + held-out) − size(train). The transformer has seen them too — it is "
+                          + "the decompressor's side information, so its 'alone' column adds the weights (32 bits each) to the file.")
   }
 }

@@ -83,9 +83,7 @@ struct Lesson10: LessonCommand {
     let batchSize = try settings.batchSize(options, default: Self.defaultBatchSize, unit: "windows")
     let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate, label: "lr (Adam, linear decay)")
     let every = try settings.every(options, default: Self.defaultEvery)
-    let seed = options.seed
 
-    // 1. Data ---------------------------------------------------------------------
     Console.section("1. Data: a word list, one word per line, split by seed \(splitSeed)")
     let list = try WordList.load(explicitPath: words)
     let split = list.split(seed: splitSeed)
@@ -100,14 +98,30 @@ struct Lesson10: LessonCommand {
                               dataset: "\(list.source), \(Format.count(list.count)) words; split seed \(splitSeed): "
                                 + data.splitLine)
 
-    // 2. What the model has to beat ------------------------------------------------
+    let baselines = baselinesToBeat(data, split)
+    let trainer = try train(data, steps: steps, batchSize: batchSize, learningRate: learningRate, every: every, run: run)
+    let scores = crossEntropy(trainer.model, data, run: run)
+    try writeNewWords(trainer.model, data, split, run: run)
+    try compress(trainer.model, data, baselines, scores, run: run)
+    let timing = generationTime(trainer.model, run: run)
+    try drawPictures(trainer, baselines, timing, run: run)
+    try run.finish()
+  }
+
+  /// The unigram and bigram counts and the compressors on the held-out words (`Baselines`), printed.
+  func baselinesToBeat(_ data: WordData, _ split: WordSplit) -> Baselines {
     Console.section("2. Baselines: count models and general-purpose compressors on the held-out words")
     let baselines = Baselines(data: data, split: split)
     baselines.printTable()
+    return baselines
+  }
 
-    // 3. Training -------------------------------------------------------------------
+  /// Trains the transformer for `steps` steps on windows that start at a word boundary: every
+  /// `every` steps the validation cross-entropy, words sampled (`Trainer.record`) and a checkpoint.
+  func train(_ data: WordData, steps: Int, batchSize: Int, learningRate: Float, every: Int,
+             run: TrainingRun) throws -> Trainer {
     Console.section("3. Training: predict every next character of windows that start at a word boundary")
-    let trainer = Trainer(data: data, seed: seed, batchSize: batchSize, learningRate: learningRate, steps: steps,
+    let trainer = Trainer(data: data, seed: options.seed, batchSize: batchSize, learningRate: learningRate, steps: steps,
                           configuration: .init(vocabulary: data.vocabulary.count, context: context, width: width,
                                                heads: heads, layers: layers),
                           implementation: options.impl, folder: run.folder)
@@ -128,48 +142,53 @@ struct Lesson10: LessonCommand {
     try run.train(&loop, checkpointEvery: every) { step in
       [("nats/char", trainer.step(trainer.batch(step: step)))]
     }
-    // 4. How well it predicts --------------------------------------------------------
+    return trainer
+  }
+
+  /// The trained model's cross-entropy on the training, validation and held-out words (`Scores`).
+  func crossEntropy(_ model: CharTransformer, _ data: WordData, run: TrainingRun) -> Scores {
     Console.section("4. Cross-entropy: nats and bits per character")
     let scores = Scores(model: model, data: data)
-    scores.printTable()
-    run.report.metrics += scores.rows
-    run.report.addTable("Cross-entropy of the trained model", header: ["text", "characters", "nats/char", "bits/char"],
-                    rows: scores.tableRows,
-                    note: "Every character predicted from up to L characters before it, in windows that start at a "
-                      + "newline (the rule the compressor of section 6 follows). bits = nats / ln 2.")
+    scores.show(in: run)
+    return scores
+  }
 
-    // 5. Writing new words -----------------------------------------------------------
+  /// Words sampled at each of `temperatures`, marked new or held-out (`WordSamples`), and `samples.txt`.
+  func writeNewWords(_ model: CharTransformer, _ data: WordData, _ split: WordSplit, run: TrainingRun) throws {
     Console.section("5. Sampling new words at several temperatures (from a newline, one character at a time)")
-    let samples = WordSamples(model: model, data: data, split: split, seed: seed)
-    samples.printAll()
-    try samples.write(to: run.folder.file("samples.txt"))
-    run.report.addTable("Sampled words", header: ["temperature", "words (* new, † a real word it never saw)", "new", "held-out real words"],
-                    rows: samples.tableRows,
-                    note: "Each word is drawn one character at a time from a newline until the next newline "
-                      + "(KV-cache sampling). Unmarked words are in the training list: memorised.")
+    let samples = WordSamples(model: model, data: data, split: split, seed: options.seed)
+    try samples.show(in: run)
+  }
 
-    // 6. The model as a compressor ---------------------------------------------------
+  /// The held-out words arithmetic-coded with the model into a real file, decoded back
+  /// (`ModelCompression`), and its size beside the baselines' and beside the model's own.
+  func compress(_ model: CharTransformer, _ data: WordData, _ baselines: Baselines, _ scores: Scores,
+                run: TrainingRun) throws {
     Console.section("6. The model as a compressor: arithmetic coding of the held-out words")
     let compression = try ModelCompression(model: model, data: data, run: run.folder)
-    compression.printSummary(crossEntropyBits: scores.testBits)
-    run.report.metrics += compression.rows
-    let comparison = baselines.comparison(model: compression, parameters: model.parameterCount)
-    comparison.printTable()
-    run.report.addTable("Held-out words: bits per character", header: Comparison.header, rows: comparison.rows,
-                    note: Comparison.note)
-    run.report.addTable("The model against its data", header: ["", "size"], rows: sizeRows(model: model, data: data,
-                                                                                       baselines: baselines))
+    compression.show(crossEntropyBits: scores.testBits, in: run)
+    baselines.showComparison(model: compression, parameters: model.parameterCount, in: run)
+    // Parameters against data: what the weights weigh next to what they were trained on.
+    let weights = model.parameterCount * 4
+    var sizes = [["parameters", Format.count(model.parameterCount)], ["weights as float32", Format.bytes(weights)],
+                 ["training text", "\(Format.count(data.train.count - 1)) characters, \(Format.bytes(data.trainBytes)) UTF-8"]]
+    if let xz = baselines.trainSize[.xzExtreme] { sizes.append(["training text, xz -9e", Format.bytes(xz)]) }
+    sizes.append(["weights ÷ training text", String(format: "%.2f", Double(weights) / Double(data.trainBytes))])
+    run.report.addTable("The model against its data", header: ["", "size"], rows: sizes)
+  }
 
-    // 7. Generation time: recompute vs cache -----------------------------------------
+  /// Both sampling twins timed against the length generated, on a model of the same size with
+  /// a longer context (`GenerationTiming`).
+  func generationTime(_ model: CharTransformer, run: TrainingRun) -> GenerationTiming {
     Console.section("7. Generation time against length: the two sampling twins")
-    let timing = GenerationTiming.measure(configuration: model.configuration, implementation: options.impl, seed: seed)
-    timing.printTable()
-    run.report.addTable("Generation time (a model of the same size with L = \(GenerationTiming.longContext))",
-                    header: ["characters", "recompute the prefix", "key/value cache", "ratio"], rows: timing.rows,
-                    note: "Random weights: the time does not depend on their values. Both twins drew the same "
-                      + "characters for the same seed: \(timing.sameTokens ? "yes" : "NO").")
+    let timing = GenerationTiming.measure(configuration: model.configuration, implementation: options.impl, seed: options.seed)
+    timing.show(in: run)
+    return timing
+  }
 
-    // 8. Pictures ----------------------------------------------------------------------
+  /// The loss curves in bits and in nats with the baselines, the generation times, and links to
+  /// the text files the lesson wrote.
+  func drawPictures(_ trainer: Trainer, _ baselines: Baselines, _ timing: GenerationTiming, run: TrainingRun) throws {
     Console.section("8. Pictures")
     try trainer.writeCurve(to: run.folder.file("loss.svg"), baselines: baselines, inBits: true)
     try trainer.writeCurve(to: run.folder.file("loss-nats.svg"), baselines: baselines, inBits: false)
@@ -186,7 +205,6 @@ struct Lesson10: LessonCommand {
     run.report.addLink("test.txt", text: "the held-out words, as compressed")
     run.report.addLink(ModelCompression.fileName, text: "the held-out words compressed by the model (header + arithmetic-coded stream)")
     run.report.addLink("test-decoded.txt", text: "the file decoded again with the model: byte for byte test.txt")
-    try run.finish()
   }
 }
 
@@ -203,17 +221,4 @@ func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
   let start = Timing.now()
   let value = try body()
   return (value, Timing.now() - start)
-}
-
-/// Parameters against data: what the weights weigh next to what they were trained on.
-func sizeRows(model: CharTransformer, data: WordData, baselines: Baselines) -> [[String]] {
-  let weights = model.parameterCount * 4
-  var rows = [["parameters", Format.count(model.parameterCount)],
-              ["weights as float32", Format.bytes(weights)],
-              ["training text", "\(Format.count(data.train.count - 1)) characters, \(Format.bytes(data.trainBytes)) UTF-8"]]
-  if let xz = baselines.trainSize[.xzExtreme] {
-    rows.append(["training text, xz -9e", Format.bytes(xz)])
-  }
-  rows.append(["weights ÷ training text", String(format: "%.2f", Double(weights) / Double(data.trainBytes))])
-  return rows
 }

@@ -22,22 +22,20 @@ struct Scores {
     }
   }
 
-  func printTable() {
+  /// Prints the scores, and puts them in the report: the held-out ones as results, all as a table.
+  func show(in run: TrainingRun) {
     for (name, count, nats) in entries {
       print("  \(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(fixed(nats)) nats = \(fixed(nats / log(2))) bits "
             + "per character (\(Format.count(count)) characters)")
     }
     print("for scale: guessing uniformly among the \(vocabularySize) characters costs log₂ \(vocabularySize) = "
           + "\(fixed(log2(Double(vocabularySize)))) bits each")
-  }
-
-  var tableRows: [[String]] {
-    entries.map { [$0.0, Format.count($0.1), fixed($0.2), fixed($0.2 / log(2))] }
-  }
-
-  var rows: [(String, String)] {
-    [("held-out words: bits per character (cross-entropy)", fixed(testBits)),
-     ("held-out words: nats per character", fixed(entries.last!.2))]
+    run.report.metrics += [("held-out words: bits per character (cross-entropy)", fixed(testBits)),
+                           ("held-out words: nats per character", fixed(entries.last!.2))]
+    run.report.addTable("Cross-entropy of the trained model", header: ["text", "characters", "nats/char", "bits/char"],
+                        rows: entries.map { [$0.0, Format.count($0.1), fixed($0.2), fixed($0.2 / log(2))] },
+                        note: "Every character predicted from up to L characters before it, in windows that start at a "
+                          + "newline (the rule the compressor of section 6 follows). bits = nats / ln 2.")
   }
 }
 
@@ -59,45 +57,40 @@ struct WordSamples {
     let heldOut = Set(split.validation + split.test).subtracting(train)
     self.train = train
     self.heldOut = heldOut
-    var rows: [Row] = []
-    for (k, temperature) in Lesson10.temperatures.enumerated() {
+    rows = Lesson10.temperatures.enumerated().map { k, temperature in
       var rng = RNG(seed: seed, stream: 10 + UInt64(k))
       let words = sampleWords(model, data: data, count: Lesson10.wordsPerTemperature,
                               rule: .init(temperature: temperature), rng: &rng)
-      rows.append(Row(temperature: temperature, words: words,
-                      newCount: words.filter { !train.contains($0) && !heldOut.contains($0) }.count,
-                      heldOutCount: words.filter { heldOut.contains($0) }.count))
+      return Row(temperature: temperature, words: words,
+                 newCount: words.filter { !train.contains($0) && !heldOut.contains($0) }.count,
+                 heldOutCount: words.filter { heldOut.contains($0) }.count)
     }
-    self.rows = rows
   }
 
-  func mark(_ word: String) -> String {
-    train.contains(word) ? word : heldOut.contains(word) ? word + "†" : word + "*"
-  }
+  func mark(_ word: String) -> String { train.contains(word) ? word : heldOut.contains(word) ? word + "†" : word + "*" }
 
-  func printAll() {
+  /// Prints the words, marked, puts them in the report as a table and writes them to `samples.txt`.
+  func show(in run: TrainingRun) throws {
     print("* = not in the word list at all (new), † = a real word held out from training (never seen)")
     for row in rows {
       print("τ = \(row.temperature): \(row.newCount) new, \(row.heldOutCount) held-out of \(row.words.count)")
       print("  " + row.words.map(mark).joined(separator: " "))
     }
     print("low τ keeps to the most likely letters: common, often memorised words; high τ invents more, and misspells more")
-  }
-
-  var tableRows: [[String]] {
-    rows.map { row in
-      ["τ = \(row.temperature)", row.words.map(mark).joined(separator: " "),
-       "\(row.newCount) of \(row.words.count)", "\(row.heldOutCount)"]
-    }
-  }
-
-  func write(to path: String) throws {
+    run.report.addTable("Sampled words", header: ["temperature", "words (* new, † a real word it never saw)", "new",
+                                                  "held-out real words"],
+                        rows: rows.map { row in
+                          ["τ = \(row.temperature)", row.words.map(mark).joined(separator: " "),
+                           "\(row.newCount) of \(row.words.count)", "\(row.heldOutCount)"]
+                        },
+                        note: "Each word is drawn one character at a time from a newline until the next newline "
+                          + "(KV-cache sampling). Unmarked words are in the training list: memorised.")
     var text = "# Words sampled by lesson 10's model; * = new (not in the word list), † = a held-out real word.\n"
     for row in rows {
       text += "\n# temperature \(row.temperature): \(row.newCount) new, \(row.heldOutCount) held-out\n"
       text += row.words.map(mark).joined(separator: "\n") + "\n"
     }
-    try Files.writeAtomically(Array(text.utf8), to: path)
+    try Files.writeAtomically(Array(text.utf8), to: run.folder.file("samples.txt"))
   }
 }
 
@@ -165,7 +158,8 @@ struct ModelCompression {
     return (count, Array(bytes[(end + 1)...]))
   }
 
-  func printSummary(crossEntropyBits: Double) {
+  /// Prints what the coder did beside the model's cross-entropy, and puts it in the report.
+  func show(crossEntropyBits: Double, in run: TrainingRun) {
     print("encoded \(Format.count(characters)) characters in \(Format.duration(encodeTime)) "
           + "(\(Format.count(positionsRun)) positions through the model, \(fixed(Double(positionsRun) / Double(characters), 2)) per "
           + "character: windows are rebuilt from the last word boundary when the context is full)")
@@ -173,13 +167,12 @@ struct ModelCompression {
           + "decoded it again in \(Format.duration(decodeTime)): identical to test.txt, byte for byte")
     print("bits per character: file \(fixed(fileBits)), stream \(fixed(streamBits)), ideal under the coder's rounded "
           + "tables \(fixed(idealBits / Double(characters))), the model's cross-entropy \(fixed(crossEntropyBits))")
-  }
-
-  var rows: [(String, String)] {
-    [("held-out words: the model's compressed file", "\(Format.bytes(fileBytes)), \(fixed(fileBits)) bits per character"),
-     ("arithmetic coding: encode / decode", "\(Format.duration(encodeTime)) / \(Format.duration(decodeTime)) "
-      + "for \(Format.count(characters)) characters; decoded byte for byte"),
-     ("ideal code length under the rounded tables", "\(fixed(idealBits / Double(characters))) bits per character")]
+    run.report.metrics += [
+      ("held-out words: the model's compressed file", "\(Format.bytes(fileBytes)), \(fixed(fileBits)) bits per character"),
+      ("arithmetic coding: encode / decode", "\(Format.duration(encodeTime)) / \(Format.duration(decodeTime)) "
+       + "for \(Format.count(characters)) characters; decoded byte for byte"),
+      ("ideal code length under the rounded tables", "\(fixed(idealBits / Double(characters))) bits per character"),
+    ]
   }
 }
 
@@ -215,7 +208,8 @@ struct GenerationTiming {
     return GenerationTiming(points: points, sameTokens: same)
   }
 
-  func printTable() {
+  /// Prints whether the twins agreed and how their times grow, and puts the times in the report as a table.
+  func show(in run: TrainingRun) {
     print("the same characters from both twins for the same seed: \(sameTokens ? "yes" : "NO — a bug")")
     if let first = points.first, let last = points.last {
       let lengthRatio = Double(last.length) / Double(first.length)
@@ -223,11 +217,12 @@ struct GenerationTiming {
             + "\(fixed(last.recompute / first.recompute, 0)), cache ×\(fixed(last.cached / first.cached, 0)) — "
             + "quadratic against linear")
     }
-  }
-
-  var rows: [[String]] {
-    points.map { [String($0.length), Format.duration($0.recompute), Format.duration($0.cached),
-                  "\(fixed($0.recompute / $0.cached, 1))×"] }
+    run.report.addTable("Generation time (a model of the same size with L = \(Self.longContext))",
+                        header: ["characters", "recompute the prefix", "key/value cache", "ratio"],
+                        rows: points.map { [String($0.length), Format.duration($0.recompute), Format.duration($0.cached),
+                                            "\(fixed($0.recompute / $0.cached, 1))×"] },
+                        note: "Random weights: the time does not depend on their values. Both twins drew the same "
+                          + "characters for the same seed: \(sameTokens ? "yes" : "NO").")
   }
 
   func writePlot(to path: String) throws {

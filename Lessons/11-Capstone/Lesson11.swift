@@ -64,9 +64,6 @@ struct Lesson11: LessonCommand {
     try options.rejectTrainingFlags(lesson: Self.lessonName, reason: "trains five models with their own flags "
                                     + "(--vae-epochs, --dcgan-steps, --pixelcnn-steps, --diffusion-steps, …)")
     options.apply()
-    let started = Timing.now()
-    let startDate = Date()
-    let seed = options.seed
     let sampleCount = options.numSamples(lessonDefault: Self.defaultSampleCount)
     guard sampleCount > Self.neighbours else {
       throw ValidationError("--num-samples must be more than \(Self.neighbours) (precision and recall use "
@@ -85,65 +82,27 @@ struct Lesson11: LessonCommand {
     let cacheFolder = cache ?? ((options.out as NSString).appendingPathComponent("cache/\(Self.lessonName)"))
     let modelCache = ModelCache(folder: cacheFolder, lesson: Self.lessonName, retrain: retrain)
     if cache != nil { try modelCache.prepare() }      // a --cache of its own: checked before anything is written
-    let run = try RunFolder.create(lesson: Self.lessonName, root: options.out)
+    let run = try LessonRun(lesson: Self.lessonName, title: "Lesson 11 — The four families side by side",
+                            options: options, dataset: source.description)
     if cache == nil { try modelCache.prepare() }      // under --out, which RunFolder.create just proved writable
-    let metrics = try MetricsLog(run: run, start: startDate)
-    var report = RunReport(run: run, title: "Lesson 11 — The four families side by side", seed: seed, started: startDate)
-    report.dataset = source.description
+    let metrics = try MetricsLog(run: run.folder, start: Date())
     print("weights cache: \(cacheFolder)")
-    let budgets = Budgets(classifierEpochs: classifierEpochs, vaeEpochs: vaeEpochs, dcganSteps: dcganSteps,
-                          pixelCNNSteps: pixelcnnSteps, pixelCNNChannels: pixelcnnChannels,
-                          diffusionSteps: diffusionSteps, diffusionChannels: diffusionChannels)
-    let trainers = Trainers(data: data, budgets: budgets, cache: modelCache, seed: seed, implementation: options.impl)
+    let trainers = Trainers(data: data, budgets: self, cache: modelCache, seed: options.seed, implementation: options.impl)
+    run.settingRows = [("seed", String(options.seed)), ("classifier-epochs", String(classifierEpochs)),
+                       ("vae-epochs", String(vaeEpochs)), ("dcgan-steps", String(dcganSteps)),
+                       ("pixelcnn-steps", String(pixelcnnSteps)), ("pixelcnn-channels", String(pixelcnnChannels)),
+                       ("diffusion-steps", String(diffusionSteps)), ("diffusion-channels", String(diffusionChannels)),
+                       ("num-samples", String(sampleCount)), ("impl", options.impl.rawValue),
+                       ("threads", String(Parallel.threadCount)), ("cache", cacheFolder), ("retrain", String(retrain))]
 
     do {
-      Console.section("2. The judge: a classifier whose features measure sample quality")
-      let judge = try trainers.classifier()
-      let accuracy = judge.model.accuracy(data.test, labels: source.test.labels)
-      print("test accuracy \(String(format: "%.2f", 100 * accuracy)) % on \(Format.count(testCount)) gray test images "
-            + "(\(Format.count(judge.model.parameterCount)) parameters)")
-      let features = FeatureSpace(judge.model, data: data, count: sampleCount, seed: seed)
-
-      Console.section("3. The contenders, trained or loaded")
-      var contenders = features.dataRows(data)
-      contenders.append(trainers.independentPixels())
-      contenders += try trainers.vae()
-      contenders.append(try trainers.dcgan())
-      contenders.append(try trainers.pixelCNN())
-      contenders += try trainers.diffusion()
-
-      Console.section("4. Drawing and judging: 64 samples timed, \(sampleCount) for the Fréchet distance and precision/recall")
-      var results: [Measured] = []
-      for (index, contender) in contenders.enumerated() {
-        let measured = features.measure(contender, index: index)
-        results.append(measured)
-        try PNG.writeGrid(measured.grid, columns: 8, scale: 2, to: run.file("samples-\(contender.slug).png"))
-        try metrics.log(step: index, measured.metrics)
-      }
-
-      Console.section("5. The table")
-      let table = ComparisonTable(results: results, data: data, sampleCount: sampleCount, classifierAccuracy: accuracy)
-      print(table.text)
-      report.addTable("The models side by side", header: table.header, rows: table.rows, note: table.note)
-      try Figure(results: results).write(to: run.file("comparison.svg"))
-      report.addFigure("comparison.svg", caption: "64 samples of each model (the data rows are real images), with its "
-                       + "classifier Fréchet distance against held-out images of its domain, and sample quality against "
-                       + "the time to draw 64 images.")
-      report.settings = [("seed", String(seed)), ("classifier-epochs", String(classifierEpochs)),
-                         ("vae-epochs", String(vaeEpochs)), ("dcgan-steps", String(dcganSteps)),
-                         ("pixelcnn-steps", String(pixelcnnSteps)), ("pixelcnn-channels", String(pixelcnnChannels)),
-                         ("diffusion-steps", String(diffusionSteps)), ("diffusion-channels", String(diffusionChannels)),
-                         ("num-samples", String(sampleCount)), ("impl", options.impl.rawValue),
-                         ("threads", String(Parallel.threadCount)), ("cache", cacheFolder), ("retrain", String(retrain))]
-      report.metrics = [("classifier test accuracy", String(format: "%.2f %%", 100 * accuracy)),
-                        ("classifier parameters", Format.count(judge.model.parameterCount)),
-                        ("classifier training", Format.duration(judge.seconds) + (judge.cached ? " (cached)" : ""))]
-      for measured in results {
-        report.addLink("samples-\(measured.contender.slug).png", text: "64 samples: \(measured.contender.name)")
-      }
-      report.addLink("metrics.jsonl", text: "every number of the table, one JSON object per row")
+      let (features, accuracy) = try theJudge(trainers, sampleCount: sampleCount, run: run)
+      let contenders = try theContenders(trainers, features)
+      let results = try drawAndJudge(contenders, features, metrics: metrics, run: run)
+      try showTable(results, data: data, sampleCount: sampleCount, classifierAccuracy: accuracy, run: run)
+      run.report.addLink("metrics.jsonl", text: "every number of the table, one JSON object per row")
       metrics.close()
-      try report.finish(started: started)
+      try run.finish()
     } catch let stop as TrainingInterrupted {
       // The models finished so far are cached; the next run trains the rest.
       metrics.close()
@@ -151,6 +110,42 @@ struct Lesson11: LessonCommand {
         + "of \(stop.total)); the models trained before it are cached in \(cacheFolder) — run the same command again "
         + "to train only the rest\n").utf8))
       throw ExitCode(Interrupt.exitStatus)
+    }
+  }
+
+  /// The classifier whose features measure sample quality, trained or loaded, and its test
+  /// accuracy. Returns the feature space it defines and the accuracy.
+  func theJudge(_ trainers: Trainers, sampleCount: Int, run: LessonRun) throws -> (FeatureSpace, Double) {
+    Console.section("2. The judge: a classifier whose features measure sample quality")
+    let (data, testCount) = (trainers.data, trainers.data.test.shape[0])
+    let judge = try trainers.classifier()
+    let accuracy = judge.model.accuracy(data.test, labels: data.source.test.labels)
+    print("test accuracy \(String(format: "%.2f", 100 * accuracy)) % on \(Format.count(testCount)) gray test images "
+          + "(\(Format.count(judge.model.parameterCount)) parameters)")
+    run.report.metrics += [("classifier test accuracy", String(format: "%.2f %%", 100 * accuracy)),
+                           ("classifier parameters", Format.count(judge.model.parameterCount)),
+                           ("classifier training", Format.duration(judge.seconds) + (judge.cached ? " (cached)" : ""))]
+    return (FeatureSpace(judge.model, data: data, count: sampleCount, seed: options.seed), accuracy)
+  }
+
+  /// The data rows (the floor of every measure) and the five models, each trained or loaded.
+  func theContenders(_ trainers: Trainers, _ features: FeatureSpace) throws -> [Contender] {
+    Console.section("3. The contenders, trained or loaded")
+    return try features.dataRows(trainers.data) + [trainers.independentPixels()] + trainers.vae()
+      + [trainers.dcgan(), trainers.pixelCNN()] + trainers.diffusion()
+  }
+
+  /// Each contender draws 64 samples, timed (`samples-<slug>.png`), and `--num-samples` for the
+  /// Fréchet distance and precision/recall in the judge's features; one metrics line each.
+  func drawAndJudge(_ contenders: [Contender], _ features: FeatureSpace, metrics: MetricsLog,
+                    run: LessonRun) throws -> [Measured] {
+    Console.section("4. Drawing and judging: 64 samples timed, \(features.count) for the Fréchet distance and precision/recall")
+    return try contenders.enumerated().map { index, contender in
+      let measured = features.measure(contender, index: index)
+      try PNG.writeGrid(measured.grid, columns: 8, scale: 2, to: run.folder.file("samples-\(contender.slug).png"))
+      try metrics.log(step: index, measured.metrics)
+      run.report.addLink("samples-\(contender.slug).png", text: "64 samples: \(contender.name)")
+      return measured
     }
   }
 }

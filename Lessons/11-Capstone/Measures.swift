@@ -87,61 +87,62 @@ struct FeatureSpace {
   }
 }
 
-/// The run report's table, and the same as text for the terminal.
-struct ComparisonTable {
-  static let header = ["model", "trained on", "test −log p(x): nats/image, bits/dim", "likelihood",
+/// Section 5: every measure of every contender on one table, in the report and on the terminal, and
+/// `comparison.svg`: the sample grids with their Fréchet distances, and quality against time to draw.
+func showTable(_ results: [Measured], data: CapstoneData, sampleCount: Int, classifierAccuracy: Double,
+               run: LessonRun) throws {
+  Console.section("5. The table")
+  let header = ["model", "trained on", "test −log p(x): nats/image, bits/dim", "likelihood",
                 "classifier FID ↓", "precision ↑", "recall ↑", "training", "64 samples", "parameters",
                 "weights (% of data)"]
-  var header: [String] { Self.header }
-  let rows: [[String]]
-  let note: String
-  let text: String
-
-  init(results: [Measured], data: CapstoneData, sampleCount: Int, classifierAccuracy: Double) {
-    let images = data.train.shape[0]
-    // The training set as stored: 8-bit gray pixels, or 1 bit a pixel once binarized.
-    let dataBytes: [Domain: Int] = [.gray: images * 784, .binary: images * 784 / 8]
-    rows = results.map { m in
-      let c = m.contender
-      var nll = "n/a", bits = "n/a", kind: String
-      switch c.likelihood {
-      case .exact(let value):
-        nll = String(format: "%.1f", value); bits = String(format: "%.3f", value / (784 * log(2))); kind = "exact"
-      case .bound(let value, let which):
-        nll = String(format: "≤ %.1f", value); bits = String(format: "≤ %.3f", value / (784 * log(2)))
-        kind = "bound (\(which))"
-      case .none(let why):
-        kind = "none (\(why))"
-      }
-      let training = c.trainSeconds.map { Format.duration($0) + (c.cached ? " (cached)" : "") } ?? "—"
-      let size: String
-      if let parameters = c.parameterCount {
-        let bytes = 4 * parameters, stored = dataBytes[c.domain]!
-        size = "\(Format.bytes(bytes)) (\(String(format: "%.1f", 100 * Double(bytes) / Double(stored))) %)"
-      } else {
-        size = "—"
-      }
-      let likelihood = nll == "n/a" ? "n/a" : "\(nll) · \(bits)"
-      return [c.name, c.domain.rawValue, likelihood, kind, String(format: "%.2f", m.fid),
-              String(format: "%.2f", m.precision), String(format: "%.2f", m.recall), training,
-              m.sampleSeconds.map(Format.duration) ?? "—", c.parameterCount.map(Format.count) ?? "—", size]
+  let images = data.train.shape[0]
+  // The training set as stored: 8-bit gray pixels, or 1 bit a pixel once binarized.
+  let dataBytes: [Domain: Int] = [.gray: images * 784, .binary: images * 784 / 8]
+  let rows = results.map { m -> [String] in
+    let c = m.contender
+    var nll = "n/a", bits = "n/a", kind: String
+    switch c.likelihood {
+    case .exact(let value):
+      nll = String(format: "%.1f", value); bits = String(format: "%.3f", value / (784 * log(2))); kind = "exact"
+    case .bound(let value, let which):
+      nll = String(format: "≤ %.1f", value); bits = String(format: "≤ %.3f", value / (784 * log(2)))
+      kind = "bound (\(which))"
+    case .none(let why):
+      kind = "none (\(why))"
     }
-    note = "−log p(x) on the \(Format.count(data.testBinary.shape[0])) binarized test images (exact, or an upper bound "
-      + "for the VAE); bits/dim = nats / (784·ln 2). Classifier FID: the Fréchet distance between \(sampleCount) "
-      + "samples and the test images of the same domain in the 128 penultimate features of a classifier trained here "
-      + "(\(String(format: "%.1f", 100 * classifierAccuracy)) % test accuracy) — not comparable with Inception FID. "
-      + "Precision/recall: k = \(Lesson11.neighbours) nearest-neighbour balls, \(sampleCount) samples against "
-      + "\(sampleCount) test images. The data rows draw real training images: the floor for this many samples. "
-      + "n/a: a GAN defines no density; DDPM's variational bound exists but is not computed here; the VAE's decoder "
-      + "means are not samples of the model. Weights: the parameters needed to sample, as float32, and their share of "
-      + "the training set as stored (\(Format.bytes(dataBytes[.gray]!)) of 8-bit gray pixels, or "
-      + "\(Format.bytes(dataBytes[.binary]!)) at 1 bit a pixel binarized). The VAE's bound is on the first "
-      + "\(Format.count(min(Trainers.iwaeImages, data.testBinary.shape[0]))) test images."
-    let all = [Self.header] + rows
-    let widths = Self.header.indices.map { column in all.map { $0[column].count }.max()! }
-    let shown = [0, 1, 2, 4, 5, 6, 7, 8, 9]          // the terminal skips the long columns
-    text = all.map { cells in
-      shown.map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-    }.joined(separator: "\n")
+    let training = c.trainSeconds.map { Format.duration($0) + (c.cached ? " (cached)" : "") } ?? "—"
+    let size: String
+    if let parameters = c.parameterCount {
+      let bytes = 4 * parameters, stored = dataBytes[c.domain]!
+      size = "\(Format.bytes(bytes)) (\(String(format: "%.1f", 100 * Double(bytes) / Double(stored))) %)"
+    } else {
+      size = "—"
+    }
+    let likelihood = nll == "n/a" ? "n/a" : "\(nll) · \(bits)"
+    return [c.name, c.domain.rawValue, likelihood, kind, String(format: "%.2f", m.fid),
+            String(format: "%.2f", m.precision), String(format: "%.2f", m.recall), training,
+            m.sampleSeconds.map(Format.duration) ?? "—", c.parameterCount.map(Format.count) ?? "—", size]
   }
+  let note = "−log p(x) on the \(Format.count(data.testBinary.shape[0])) binarized test images (exact, or an upper bound "
+    + "for the VAE); bits/dim = nats / (784·ln 2). Classifier FID: the Fréchet distance between \(sampleCount) "
+    + "samples and the test images of the same domain in the 128 penultimate features of a classifier trained here "
+    + "(\(String(format: "%.1f", 100 * classifierAccuracy)) % test accuracy) — not comparable with Inception FID. "
+    + "Precision/recall: k = \(Lesson11.neighbours) nearest-neighbour balls, \(sampleCount) samples against "
+    + "\(sampleCount) test images. The data rows draw real training images: the floor for this many samples. "
+    + "n/a: a GAN defines no density; DDPM's variational bound exists but is not computed here; the VAE's decoder "
+    + "means are not samples of the model. Weights: the parameters needed to sample, as float32, and their share of "
+    + "the training set as stored (\(Format.bytes(dataBytes[.gray]!)) of 8-bit gray pixels, or "
+    + "\(Format.bytes(dataBytes[.binary]!)) at 1 bit a pixel binarized). The VAE's bound is on the first "
+    + "\(Format.count(min(Trainers.iwaeImages, data.testBinary.shape[0]))) test images."
+  let all = [header] + rows
+  let widths = header.indices.map { column in all.map { $0[column].count }.max()! }
+  let shown = [0, 1, 2, 4, 5, 6, 7, 8, 9]          // the terminal skips the long columns
+  print(all.map { cells in
+    shown.map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+  }.joined(separator: "\n"))
+  run.report.addTable("The models side by side", header: header, rows: rows, note: note)
+  try Figure(results: results).write(to: run.folder.file("comparison.svg"))
+  run.report.addFigure("comparison.svg", caption: "64 samples of each model (the data rows are real images), with its "
+                       + "classifier Fréchet distance against held-out images of its domain, and sample quality against "
+                       + "the time to draw 64 images.")
 }

@@ -1,23 +1,13 @@
 import Foundation
 import GenLab
 
-/// How long each model trains. The defaults fit the whole lesson in about half an hour
-/// on 2 cores when nothing is cached; every number is a flag.
-struct Budgets {
-  var classifierEpochs: Int
-  var vaeEpochs: Int
-  var dcganSteps: Int
-  var pixelCNNSteps: Int
-  var pixelCNNChannels: Int
-  var diffusionSteps: Int
-  var diffusionChannels: Int
-}
-
 /// Trains (or loads) every model and describes it as rows of the table. The training
 /// steps are the models' own (`Sources/Models`); this file only runs them.
 struct Trainers {
   let data: CapstoneData
-  let budgets: Budgets
+  /// The lesson's flags: how long each model trains. The defaults fit the whole lesson in about
+  /// half an hour on 2 cores when nothing is cached; every number is a flag.
+  let budgets: Lesson11
   let cache: ModelCache
   let seed: UInt64
   let implementation: Implementation
@@ -150,10 +140,10 @@ struct Trainers {
   /// A PixelCNN on binarized images: the exact likelihood, one pixel at a time.
   func pixelCNN() throws -> Contender {
     var rng = RNG(seed: seed, stream: 18)
-    let model = PixelCNN(channels: budgets.pixelCNNChannels, implementation: implementation, rng: &rng)
+    let model = PixelCNN(channels: budgets.pixelcnnChannels, implementation: implementation, rng: &rng)
     let batch = 64, learningRate: Float = 1e-3
-    let steps = budgets.pixelCNNSteps
-    let settings = common.merging(["model": "PixelCNN", "steps": String(steps), "channels": String(budgets.pixelCNNChannels),
+    let steps = budgets.pixelcnnSteps
+    let settings = common.merging(["model": "PixelCNN", "steps": String(steps), "channels": String(budgets.pixelcnnChannels),
                                    "batch_size": String(batch), "lr": String(learningRate)]) { $1 }
     let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
     let result = try trainOrLoad("pixelcnn", label: "PixelCNN", settings: settings, keep: [("pixelcnn", model)],
@@ -206,6 +196,4 @@ struct Trainers {
 func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
 
 /// "123.4 nats (0.227 bits/dim)".
-func nats(_ value: Double) -> String {
-  String(format: "%.1f nats (%.3f bits/dim)", value, value / (784 * log(2)))
-}
+func nats(_ value: Double) -> String { String(format: "%.1f nats (%.3f bits/dim)", value, value / (784 * log(2))) }
