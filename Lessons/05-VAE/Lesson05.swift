@@ -255,7 +255,7 @@ struct Lesson05: LessonCommand {
 
 func nats(_ value: Double) -> String { String(format: "%.2f nats", value) }
 
-func elbo(_ value: Evaluation) -> String {
+func elbo(_ value: ELBOTerms) -> String {
   String(format: "%.2f = %.2f reconstruction + %.2f KL", value.total, value.reconstruction, value.kl)
 }
 

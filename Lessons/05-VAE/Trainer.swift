@@ -2,7 +2,7 @@ import Foundation
 import GenLab
 
 /// Negative ELBO in nats per image, and its two terms.
-struct Evaluation {
+struct ELBOTerms {
   var total: Double
   var reconstruction: Double
   var kl: Double
@@ -13,7 +13,7 @@ struct EpochRecord {
   var phase: Phase
   var epoch: Int
   var trainLoss: Double
-  var test: Evaluation
+  var test: ELBOTerms
 }
 
 /// The three models the lesson trains, in this order.
@@ -143,21 +143,21 @@ final class Trainer {
       guard let test = entry.values["test_loss"], let phaseIndex = entry.values["phase"],
             let epoch = entry.values["epoch"], let train = entry.values["train_loss"] else { continue }
       history.append(EpochRecord(phase: Phase.allCases[Int(phaseIndex)], epoch: Int(epoch), trainLoss: train,
-                                 test: Evaluation(total: test, reconstruction: entry.values["test_reconstruction"] ?? .nan,
+                                 test: ELBOTerms(total: test, reconstruction: entry.values["test_reconstruction"] ?? .nan,
                                                   kl: entry.values["test_kl"] ?? .nan)))
     }
     try frames.carryOver(from: checkpoint, through: Self.stepsDone(.vae, in: checkpoint) / stepsPerEpoch)
   }
 
-  // MARK: Evaluation and pictures of training
+  // MARK: ELBOTerms and pictures of training
 
   /// Negative ELBO (or the autoencoder's reconstruction loss) in nats per image over
   /// `images`, one ε per image from a fixed stream (the same for every call), in
   /// evaluation mode: `VariationalAutoencoder.evaluate`.
-  func evaluate(_ model: VariationalAutoencoder, _ images: Tensor) -> Evaluation {
+  func evaluate(_ model: VariationalAutoencoder, _ images: Tensor) -> ELBOTerms {
     var rng = RNG(seed: seed, stream: 60)
     let value = model.evaluate(images, rng: &rng)
-    return Evaluation(total: value.total, reconstruction: value.reconstruction, kl: value.kl)
+    return ELBOTerms(total: value.total, reconstruction: value.reconstruction, kl: value.kl)
   }
 
   func writeCurves(to path: String, termsTo termsPath: String) throws {

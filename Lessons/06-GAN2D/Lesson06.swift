@@ -118,7 +118,7 @@ struct Lesson06: LessonCommand {
     Console.section("4. Coverage after \(lab.steps) steps (\(Format.count(Trainer.evaluationCount)) generated points each)")
     let modes = dataset.modes
     for (index, setup) in lab.setups.enumerated() {
-      let coverage = Coverage(points: lab.generated(index), centres: modes.centres, std: modes.std)
+      let coverage = ModeCoverage(points: lab.generated(index), centres: modes.centres, std: modes.std)
       let evaluation = lab.evaluate(index)
       let landed = coverage.landed.map(String.init).joined(separator: " ")
       print("\(setup.name) (\(setup.title)):")

@@ -74,7 +74,7 @@ extension Trainer {
   func writeCurves(coverageTo coveragePath: String, qualityTo qualityPath: String, lossesTo lossesPath: String,
                    probabilitiesTo probabilitiesPath: String) throws {
     let steps = history.map { Double($0.step) }
-    func series(_ index: Int, _ value: (Evaluation) -> Double) -> [Double] { history.map { value($0.evaluations[index]) } }
+    func series(_ index: Int, _ value: (GANMeasures) -> Double) -> [Double] { history.map { value($0.evaluations[index]) } }
     let modeCount = dataset.modes.centres.count
 
     var coverage = LinePlot(title: "Modes covered (of \(modeCount)): ≥ a quarter of the fair share of points within 6σ",

@@ -4,7 +4,7 @@ import GenLab
 /// What the lesson measures about one GAN at one step, on fixed evaluation batches
 /// (the same 2,500 z and 2,500 real points every time, so the curves do not jitter
 /// with the batch).
-struct Evaluation {
+struct GANMeasures {
   var discriminatorLoss: Double
   var generatorLoss: Double       // the non-saturating −log D(G(z)), whatever the setting trains with
   var probabilityReal: Double     // mean D(x) over real points
@@ -15,7 +15,7 @@ struct Evaluation {
 
 struct Record {
   var step: Int
-  var evaluations: [Evaluation]   // one per setting
+  var evaluations: [GANMeasures]   // one per setting
 }
 
 /// The working GAN and the collapsing one, trained in lockstep — step s of one, then step s
@@ -91,16 +91,16 @@ final class Trainer {
   /// The generated points of the fixed evaluation noise, [2500, 2].
   func generated(_ index: Int) -> Tensor { gans[index].generate(evaluationNoise) }
 
-  func evaluate(_ index: Int) -> Evaluation {
+  func evaluate(_ index: Int) -> GANMeasures {
     let gan = gans[index]
     let points = generated(index)
     let modes = dataset.modes
-    let coverage = Coverage(points: points, centres: modes.centres, std: modes.std)
+    let coverage = ModeCoverage(points: points, centres: modes.centres, std: modes.std)
     let realLogits = gan.discriminator.forward(evaluationReal, training: false)
     let fakeLogits = gan.discriminator.forward(points, training: false)
     let dLoss = GANLoss.discriminatorLoss(realLogits: realLogits, fakeLogits: fakeLogits)
     let gLoss = GANLoss.generatorLoss(fakeLogits: fakeLogits, objective: .nonSaturating)
-    return Evaluation(discriminatorLoss: dLoss.value, generatorLoss: gLoss.value, probabilityReal: GANLoss.meanProbability(realLogits),
+    return GANMeasures(discriminatorLoss: dLoss.value, generatorLoss: gLoss.value, probabilityReal: GANLoss.meanProbability(realLogits),
                       probabilityFake: GANLoss.meanProbability(fakeLogits), modesCovered: coverage.modesCovered,
                       highQualityShare: coverage.highQualityShare)
   }
@@ -123,9 +123,9 @@ final class Trainer {
   /// A resumed run starts with the earlier run's curves (when its folder has them).
   func carryOver(_ entries: [MetricsLog.Entry]) {
     for entry in entries {
-      let evaluations = setups.map { setup -> Evaluation in
+      let evaluations = setups.map { setup -> GANMeasures in
         func value(_ key: String) -> Double { entry.values["\(setup.name)_\(key)"] ?? .nan }
-        return Evaluation(discriminatorLoss: value("d_loss"), generatorLoss: value("g_loss"),
+        return GANMeasures(discriminatorLoss: value("d_loss"), generatorLoss: value("g_loss"),
                           probabilityReal: value("d_real"), probabilityFake: value("d_fake"),
                           modesCovered: value("modes").isFinite ? Int(value("modes")) : 0,
                           highQualityShare: value("high_quality"))

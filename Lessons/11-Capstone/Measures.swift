@@ -29,31 +29,22 @@ struct Measured {
   }
 }
 
-/// The classifier's penultimate features (128 numbers an image) as the space in which
-/// samples are compared with held-out images: the Fréchet distance between Gaussians fitted
-/// to both sets (an FID in this classifier's features — NOT comparable with Inception FID
-/// numbers from papers), and improved precision and recall with k = 3 neighbours.
-///
-/// Each model is compared with the test images of its own domain: the binarized models
-/// with binarized test images, the gray ones with gray test images. The data rows — real
-/// training images drawn like samples — show how low each distance can go with this many
-/// samples (the Fréchet distance of a finite sample is biased upward).
+/// The capstone's judge (`SampleJudge`: the Fréchet distance in the classifier's features and
+/// improved precision and recall with k = 3 neighbours) for each domain: the binarized models
+/// are compared with binarized test images, the gray ones with gray test images. The data
+/// rows — real training images drawn like samples — show how low each measure can go with
+/// this many samples (the Fréchet distance of a finite sample is biased upward).
 struct FeatureSpace {
-  let classifier: FashionClassifier
-  /// Features of every test image, per domain (the Gaussian the samples are compared with).
-  let test: [Domain: Tensor]
-  /// Features of the first `count` test images (the real set of precision and recall).
-  let testSubset: [Domain: Tensor]
+  let judges: [Domain: SampleJudge]
   let count: Int
   let seed: UInt64
 
   init(_ classifier: FashionClassifier, data: CapstoneData, count: Int, seed: UInt64) {
-    self.classifier = classifier
     self.count = count
     self.seed = seed
-    let gray = classifier.embed(data.test), binary = classifier.embed(data.testBinary)
-    test = [.gray: gray, .binary: binary]
-    testSubset = [.gray: gray.slice(0..<count), .binary: binary.slice(0..<count)]
+    judges = [.gray: SampleJudge(classifier: classifier, heldOut: data.test, count: count, neighbours: Lesson11.neighbours),
+              .binary: SampleJudge(classifier: classifier, heldOut: data.testBinary, count: count,
+                                   neighbours: Lesson11.neighbours)]
   }
 
   /// Real training images drawn at random, in both domains: the floor of every measure.
@@ -75,10 +66,8 @@ struct FeatureSpace {
     let seconds = Timing.now() - started
     let samples = contender.sample(count, &rng)
     precondition(samples.shape == [count, 1, 28, 28], "\(contender.name): samples of shape \(samples.shape)")
-    let features = classifier.embed(samples)
-    let fid = SampleDistance.frechetDistance(features, test[contender.domain]!)
-    let (precision, recall) = SampleDistance.precisionRecall(real: testSubset[contender.domain]!, generated: features,
-                                                             k: Lesson11.neighbours)
+    let score = judges[contender.domain]!.score(samples)
+    let (fid, precision, recall) = (score.frechetDistance, score.precision, score.recall)
     let isData = contender.trainSeconds == nil
     print("\(contender.name): FID \(String(format: "%.2f", fid)), precision \(String(format: "%.2f", precision)), "
           + "recall \(String(format: "%.2f", recall))" + (isData ? "" : "; 64 samples in \(Format.duration(seconds))"))
