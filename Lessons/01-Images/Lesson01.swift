@@ -158,7 +158,7 @@ struct Lesson01: LessonCommand {
       _ = MatMul.multiply(centered, centered, transposeA: true)
     }.min
     print("reference (triple loop): \(Format.duration(referenceTime))  \(Format.gflops(flops, referenceTime)) GFLOP/s")
-    print("optimized (packed SIMD, \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")): "
+    print("optimized (packed SIMD, \(Format.threads(Parallel.threadCount))): "
           + "\(Format.duration(optimizedTime)), \(Format.gflops(flops, optimizedTime)) GFLOP/s")
     print("speed-up: \(Format.number(Float(referenceTime / optimizedTime)))×")
     run.report.metrics += [

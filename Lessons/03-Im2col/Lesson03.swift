@@ -171,7 +171,7 @@ struct Lesson03: LessonCommand {
     let threads = Parallel.threadCount
     print("batch \(batch), kernel 4×4, stride 2, padding 1 (halves the size); real images through layer 1,")
     print("its leaky-ReLU output through layer 2; seeded weights (seed \(options.seed)) and output gradients.")
-    print("optimized twin on \(threads) thread\(threads == 1 ? "" : "s") "
+    print("optimized twin on \(Format.threads(threads)) "
           + (threads == 1 ? "(without --threads it uses every core)" : "(try --threads 1 for the speed-up per core)")
           + "; the reference is one loop nest on one thread.")
     var rng = RNG(seed: options.seed)

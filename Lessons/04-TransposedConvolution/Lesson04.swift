@@ -221,7 +221,7 @@ struct Lesson04: LessonCommand {
       _ = TransposedConvolution.forward(x, weight, bias, layer)
       _ = TransposedConvolution.backward(x, weight, dy, layer, hasBias: true)
     }.min
-    let threads = "\(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")"
+    let threads = "\(Format.threads(Parallel.threadCount))"
     let referenceTraining = forwardReferenceTime + backwardReferenceTime
     print("forward (\(Format.number(Float(forwardFlops / 1e9))) GFLOP):")
     print("  reference (scatter loops, once): \(timeAndSpeed(forwardFlops, forwardReferenceTime, separator: "  "))")

@@ -112,11 +112,11 @@ struct Lesson07: LessonCommand {
               ("D(x)", result.realScore), ("D(G(z))", result.fakeScore)]
     }
     if let last = history.points.last {
-      print("last \(every) steps: D loss \(fixed(last.discriminatorLoss)), G loss \(fixed(last.generatorLoss)), "
-            + "D(x) \(fixed(last.realScore)), D(G(z)) \(fixed(last.fakeScore))")
-      run.report.metrics += [("D loss (mean of the last \(every) steps)", fixed(last.discriminatorLoss)),
-                             ("G loss", fixed(last.generatorLoss)), ("D(x) on real images", fixed(last.realScore)),
-                             ("D(G(z)) on generated images", fixed(last.fakeScore))]
+      print("last \(every) steps: D loss \(Format.fixed(last.discriminatorLoss)), G loss \(Format.fixed(last.generatorLoss)), "
+            + "D(x) \(Format.fixed(last.realScore)), D(G(z)) \(Format.fixed(last.fakeScore))")
+      run.report.metrics += [("D loss (mean of the last \(every) steps)", Format.fixed(last.discriminatorLoss)),
+                             ("G loss", Format.fixed(last.generatorLoss)), ("D(x) on real images", Format.fixed(last.realScore)),
+                             ("D(G(z)) on generated images", Format.fixed(last.fakeScore))]
     }
     return (history, frames, fixedCodes)
   }
@@ -169,7 +169,6 @@ struct Lesson07: LessonCommand {
   }
 }
 
-func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
 
 /// The curves of the game: the step results averaged over each window of `--every` steps.
 struct History {
@@ -224,7 +223,5 @@ func interpolations(_ gan: DCGAN, rows: Int, columns: Int, rng: inout RNG) -> Te
 
 /// `count` samples from z ~ N(0, I), mapped from [−1, 1] to [0, 1].
 func generateSamples(_ gan: DCGAN, count: Int, rng: inout RNG) -> Tensor {
-  Tensor.concatenatingRows(stride(from: 0, to: count, by: 500).map { start in
-    gan.generate(Tensor.normal([min(500, count - start), DCGAN.latentSize], using: &rng)).map { min(max(($0 + 1) / 2, 0), 1) }
-  })
+  Tensor.inChunks(count, of: 500) { gan.generate(Tensor.normal([$0, DCGAN.latentSize], using: &rng)).fromMinusOneToOne() }
 }

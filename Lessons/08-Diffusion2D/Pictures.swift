@@ -163,8 +163,7 @@ extension Lesson08 {
                      + "√(1 − ᾱ_t), the noise's share of x_t, has fallen by 0.02 from the last: the points flow back onto the data.")
     let captions = samplers.map { "\($0.name) \($0.calls) steps: \(Format.duration($0.seconds))" }
     run.report.addFigure("samplers.png", caption: "Left to right: \(Format.count(sampleCount)) held-out points; then, from "
-                     + "the same x_T, " + captions.joined(separator: "; ") + " (wall time, \(Parallel.threadCount) "
-                     + "thread\(Parallel.threadCount == 1 ? "" : "s")). Grey behind the samples: the held-out points.")
+                     + "the same x_T, " + captions.joined(separator: "; ") + " (wall time, \(Format.threads(Parallel.threadCount))). Grey behind the samples: the held-out points.")
     run.report.addFigure("training.png", caption: "DDIM-\(Trainer.snapshotSamplerSteps) samples from the same noise over "
                      + "training, steps \(shownSnapshots), over held-out points in grey. At step 0 the untrained network's "
                      + "points land far outside the picture.")

@@ -122,7 +122,7 @@ struct Lesson09: LessonCommand {
     print("U-Net: 1×28×28 → \(channels)×28×28 → \(2 * channels)×14×14 → \(2 * channels)×7×7 → back up with skips; "
           + "t enters every block; \(Format.count(model.parameterCount)) parameters")
     print("Adam lr \(learningRate); batch \(batchSize); \(steps) steps; twins: \(options.impl.rawValue); "
-          + "\(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")")
+          + "\(Format.threads(Parallel.threadCount))")
     var fixedRNG = RNG(seed: seed, stream: 2)
     let snapshotNoise = Tensor.normal([Self.snapshotCount, 1, 28, 28], using: &fixedRNG)
     let evaluation = EvaluationBatch(testImages, count: 256, schedule: noiseSchedule, rng: &fixedRNG)
@@ -153,10 +153,10 @@ struct Lesson09: LessonCommand {
     }
     run.report.metrics.append(("parameters", Format.count(model.parameterCount)))
     if let last = history.points.last {
-      print("ε-prediction loss: last \(every) steps \(fixed(last.train)); held-out batch \(fixed(last.test)) "
+      print("ε-prediction loss: last \(every) steps \(Format.fixed(last.train)); held-out batch \(Format.fixed(last.test)) "
             + "(the untrained network, ε̂ = 0, scores 1)")
-      run.report.metrics += [("loss, mean of the last \(every) steps", fixed(last.train)),
-                             ("loss, 256 held-out images (fixed t and ε)", fixed(last.test))]
+      run.report.metrics += [("loss, mean of the last \(every) steps", Format.fixed(last.train)),
+                             ("loss, 256 held-out images (fixed t and ε)", Format.fixed(last.test))]
     }
     return (model, history, frames)
   }
@@ -172,7 +172,7 @@ struct Lesson09: LessonCommand {
       (t: t, loss: EvaluationBatch(clean, timesteps: [Int](repeating: t, count: clean.shape[0]), schedule: model.schedule,
                                    rng: &rng).loss(model))
     }
-    for (t, loss) in byLevel { print("  t = \(String(t).leftPadded(5)): \(fixed(loss))") }
+    for (t, loss) in byLevel { print("  t = \(String(t).leftPadded(5)): \(Format.fixed(loss))") }
     print("small t: the noise is a faint speckle on a clear image, and telling which speckle is noise is hard;")
     print("large t: x_t is almost all noise, so ε ≈ x_t is an easy guess — what is hard there is the image")
     return byLevel
@@ -187,13 +187,13 @@ struct Lesson09: LessonCommand {
     let start = Tensor.normal([Self.gridCount, 1, 28, 28], using: &sampleRNG)
     let recorder = ReverseRecorder(T: T)
     var ddpmRNG = RNG(seed: seed, stream: 6)
-    let (ddpmImages, ddpmTime) = timed {
+    let (ddpmImages, ddpmTime) = Timing.timed {
       ddpm(from: start, model: model, rng: &ddpmRNG, observe: recorder.observe)
     }
     print("DDPM, \(T) network calls: \(Format.duration(ddpmTime)) for \(Self.gridCount) images")
     var samplers = [("DDPM, \(T) steps", "samples-ddpm.png", ddpmImages, ddpmTime)]
     for count in [ddimSteps, min(10, T)] where !samplers.contains(where: { $0.1 == "samples-ddim\(count).png" }) {
-      let (images, time) = timed { ddim(from: start, steps: count, model: model) }
+      let (images, time) = Timing.timed { ddim(from: start, steps: count, model: model) }
       print("DDIM, \(count) network calls: \(Format.duration(time)) (\(String(format: "%.0f", ddpmTime / time))× faster than DDPM)")
       samplers.append(("DDIM, \(count) steps", "samples-ddim\(count).png", images, time))
     }

@@ -3,15 +3,8 @@
 import Foundation
 import GenLab
 
-func fixed(_ value: Double) -> String { String(format: "%.3f", value) }
 func sci(_ value: Double) -> String { String(format: "%.3g", value) }
 
-/// The value of `body` and the seconds it took.
-func timed<R>(_ body: () -> R) -> (R, Double) {
-  let start = Timing.now()
-  let value = body()
-  return (value, Timing.now() - start)
-}
 
 /// The reference twin (t single steps) against the closed form (one jump) on one image:
 /// 200 copies noised both ways must have the same per-pixel mean √ᾱ_t·x₀ and variance
@@ -39,8 +32,8 @@ func compareNoisingTwins(_ images: Tensor, schedule: NoiseSchedule, rng: inout R
       // The difference of two means of `copies` draws has standard error √(2·(1−ᾱ)/copies).
       worst = max(worst, abs(meanA - meanB) / (2 * variance / Double(copies)).squareRoot())
     }
-    let line = "t = \(t): per-pixel variance chain \(fixed(chainVariance / Double(pixels))), closed form "
-      + "\(fixed(jumpVariance / Double(pixels))), theory 1 − ᾱ_t = \(fixed(variance)); largest gap between the "
+    let line = "t = \(t): per-pixel variance chain \(Format.fixed(chainVariance / Double(pixels))), closed form "
+      + "\(Format.fixed(jumpVariance / Double(pixels))), theory 1 − ᾱ_t = \(Format.fixed(variance)); largest gap between the "
       + "means over \(pixels) pixels: \(String(format: "%.1f", worst)) standard errors (the largest of \(pixels) "
       + "independent ones is typically 3–3.5; beyond 5 would be a bug)"
     print(line)
@@ -48,8 +41,8 @@ func compareNoisingTwins(_ images: Tensor, schedule: NoiseSchedule, rng: inout R
   }
   let batch = images.slice(0..<min(64, images.shape[0]))
   let all = [Int](repeating: T, count: batch.shape[0])
-  let (_, chainTime) = timed { DiffusionNoising.noiseReference(batch, timesteps: all, schedule: schedule, rng: &rng) }
-  let (_, jumpTime) = timed { DiffusionNoising.noise(batch, timesteps: all, schedule: schedule, rng: &rng) }
+  let (_, chainTime) = Timing.timed { DiffusionNoising.noiseReference(batch, timesteps: all, schedule: schedule, rng: &rng) }
+  let (_, jumpTime) = Timing.timed { DiffusionNoising.noise(batch, timesteps: all, schedule: schedule, rng: &rng) }
   let speed = "chain \(Format.duration(chainTime)), closed form \(Format.duration(jumpTime)) "
     + "(\(Int((chainTime / jumpTime).rounded()))× faster)"
   print("noising \(batch.shape[0]) images to t = T = \(T): " + speed)
@@ -78,10 +71,7 @@ func snapshot(_ model: DenoisingDiffusion, noise: Tensor) -> Tensor {
 
 /// `count` DDIM samples in [0, 1], 64 at a time.
 func drawSamples(_ model: DenoisingDiffusion, count: Int, steps: Int, rng: inout RNG) -> Tensor {
-  Tensor.concatenatingRows(stride(from: 0, to: count, by: 64).map { first in
-    let start = Tensor.normal([min(64, count - first), 1, 28, 28], using: &rng)
-    return ddim(from: start, steps: steps, model: model).map { min(max(($0 + 1) / 2, 0), 1) }
-  })
+  Tensor.inChunks(count, of: 64) { ddim(from: Tensor.normal([$0, 1, 28, 28], using: &rng), steps: steps, model: model).fromMinusOneToOne() }
 }
 
 /// Held-out images with t and ε drawn once: the same question every time it is asked.

@@ -92,14 +92,14 @@ struct Baselines {
   func printTable() {
     print("on the \(Format.count(characters)) held-out characters (bits per character; \"given training\" = "
           + "size(train + held-out) − size(train), since the model has seen the training words):")
-    print("  unigram (character frequencies of the training words)   \(fixed(unigramBits))")
-    print("  bigram (which character follows which)                   \(fixed(bigramBits))")
+    print("  unigram (character frequencies of the training words)   \(Format.fixed(unigramBits))")
+    print("  bigram (which character follows which)                   \(Format.fixed(bigramBits))")
     for compressor in Compressor.all {
       let name = compressor.description.padding(toLength: 10, withPad: " ", startingAt: 0)
       if let reason = missing[compressor] {
         print("  \(name) not run: \(reason)")
       } else {
-        print("  \(name) alone \(fixed(aloneBits(compressor)!)), given training \(fixed(givenBits(compressor)!))")
+        print("  \(name) alone \(Format.fixed(aloneBits(compressor)!)), given training \(Format.fixed(givenBits(compressor)!))")
       }
     }
   }
@@ -108,7 +108,7 @@ struct Baselines {
   /// models and of the transformer with its coder, printed with the ranking and put in the report.
   func showComparison(model: ModelCompression, parameters: Int, in run: TrainingRun) {
     var rows: [[String]] = []
-    func cell(_ value: Double?) -> String { value.map { fixed($0) } ?? "—" }
+    func cell(_ value: Double?) -> String { value.map { Format.fixed($0) } ?? "—" }
     for compressor in Compressor.all {
       if let reason = missing[compressor] {
         rows.append([compressor.description, "not run", "not run", reason])
@@ -117,10 +117,10 @@ struct Baselines {
                      "\(Format.bytes(aloneSize[compressor]!)) alone"])
       }
     }
-    rows.append(["unigram counts", "—", fixed(unigramBits), "ideal code length (no coder)"])
-    rows.append(["bigram counts", "—", fixed(bigramBits), "ideal code length (no coder)"])
+    rows.append(["unigram counts", "—", Format.fixed(unigramBits), "ideal code length (no coder)"])
+    rows.append(["bigram counts", "—", Format.fixed(bigramBits), "ideal code length (no coder)"])
     let weightBits = Double(parameters * 32) / Double(characters)
-    rows.append(["transformer + arithmetic coder", fixed(model.fileBits + weightBits), fixed(model.fileBits),
+    rows.append(["transformer + arithmetic coder", Format.fixed(model.fileBits + weightBits), Format.fixed(model.fileBits),
                  "\(Format.bytes(model.fileBytes)) file; alone = the file plus the float32 weights"])
     var ranking: [(String, Double)] = [("transformer", model.fileBits), ("bigram", bigramBits)]
     for compressor in Compressor.all { if let b = givenBits(compressor) { ranking.append((compressor.description, b)) } }
@@ -132,7 +132,7 @@ struct Baselines {
             + row[2])
     }
     print("given the training text, from best to worst: "
-          + ranking.sorted { $0.1 < $1.1 }.map { "\($0.0) \(fixed($0.1, 2))" }.joined(separator: " < "))
+          + ranking.sorted { $0.1 < $1.1 }.map { "\($0.0) \(Format.fixed($0.1, digits: 2))" }.joined(separator: " < "))
     run.report.addTable("Held-out words: bits per character", header: ["method", "alone", "given the training text", "notes"],
                         rows: rows,
                         note: "Bits per held-out character (8 × bytes ÷ characters). A compressor that has seen the training "

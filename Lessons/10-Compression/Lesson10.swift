@@ -129,7 +129,7 @@ struct Lesson10: LessonCommand {
     print("transformer: V = \(data.vocabulary.count) characters, L = \(context), D = \(width), \(heads) heads, "
           + "\(layers) blocks; \(Format.count(model.parameterCount)) parameters")
     print("Adam lr \(learningRate) falling linearly to 0; batch \(batchSize) windows × \(context) characters; "
-          + "\(steps) steps; \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")")
+          + "\(steps) steps; \(Format.threads(Parallel.threadCount))")
     run.keep(model, as: "transformer")
     run.keep(trainer.optimizer, as: "transformer")
     try run.restore()
@@ -214,11 +214,4 @@ struct LessonError: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
-func fixed(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
 
-/// The value of `body` and the seconds it took.
-func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
-  let start = Timing.now()
-  let value = try body()
-  return (value, Timing.now() - start)
-}

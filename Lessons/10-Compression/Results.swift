@@ -25,15 +25,15 @@ struct Scores {
   /// Prints the scores, and puts them in the report: the held-out ones as results, all as a table.
   func show(in run: TrainingRun) {
     for (name, count, nats) in entries {
-      print("  \(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(fixed(nats)) nats = \(fixed(nats / log(2))) bits "
+      print("  \(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(Format.fixed(nats)) nats = \(Format.fixed(nats / log(2))) bits "
             + "per character (\(Format.count(count)) characters)")
     }
     print("for scale: guessing uniformly among the \(vocabularySize) characters costs log₂ \(vocabularySize) = "
-          + "\(fixed(log2(Double(vocabularySize)))) bits each")
-    run.report.metrics += [("held-out words: bits per character (cross-entropy)", fixed(testBits)),
-                           ("held-out words: nats per character", fixed(entries.last!.2))]
+          + "\(Format.fixed(log2(Double(vocabularySize)))) bits each")
+    run.report.metrics += [("held-out words: bits per character (cross-entropy)", Format.fixed(testBits)),
+                           ("held-out words: nats per character", Format.fixed(entries.last!.2))]
     run.report.addTable("Cross-entropy of the trained model", header: ["text", "characters", "nats/char", "bits/char"],
-                        rows: entries.map { [$0.0, Format.count($0.1), fixed($0.2), fixed($0.2 / log(2))] },
+                        rows: entries.map { [$0.0, Format.count($0.1), Format.fixed($0.2), Format.fixed($0.2 / log(2))] },
                         note: "Every character predicted from up to L characters before it, in windows that start at a "
                           + "newline (the rule the compressor of section 6 follows). bits = nats / ln 2.")
   }
@@ -117,7 +117,7 @@ struct ModelCompression {
     characters = symbols.count
     try Files.writeAtomically(Array(data.testText.utf8), to: run.file("test.txt"))
     let encoder = Autoregressive.Predictor(model: model, separator: data.newline)
-    let ((stream, idealBits), encodeTime) = timed { ArithmeticCoding.encodeMeasuring(symbols, model: encoder) }
+    let ((stream, idealBits), encodeTime) = Timing.timed { ArithmeticCoding.encodeMeasuring(symbols, model: encoder) }
     self.idealBits = idealBits
     positionsRun = encoder.positionsRun
     let header = "genlab-ac 1 characters=\(symbols.count) vocabulary=\(data.vocabulary.count)\n"
@@ -130,7 +130,7 @@ struct ModelCompression {
     let path = run.file(Self.fileName)
     let (count, body) = try Self.read(path: path, vocabulary: data.vocabulary.count)
     let decoder = Autoregressive.Predictor(model: model, separator: data.newline)
-    let (decoded, decodeTime) = try timed { try ArithmeticCoding.decode(body, count: count, model: decoder) }
+    let (decoded, decodeTime) = try Timing.timed { try ArithmeticCoding.decode(body, count: count, model: decoder) }
     self.decodeTime = decodeTime
     let text = data.vocabulary.decode(decoded)
     try Files.writeAtomically(Array(text.utf8), to: run.file("test-decoded.txt"))
@@ -161,17 +161,17 @@ struct ModelCompression {
   /// Prints what the coder did beside the model's cross-entropy, and puts it in the report.
   func show(crossEntropyBits: Double, in run: TrainingRun) {
     print("encoded \(Format.count(characters)) characters in \(Format.duration(encodeTime)) "
-          + "(\(Format.count(positionsRun)) positions through the model, \(fixed(Double(positionsRun) / Double(characters), 2)) per "
+          + "(\(Format.count(positionsRun)) positions through the model, \(Format.fixed(Double(positionsRun) / Double(characters), digits: 2)) per "
           + "character: windows are rebuilt from the last word boundary when the context is full)")
     print("wrote \(Self.fileName): \(Format.bytes(fileBytes)) (stream \(Format.count(streamBytes)) bytes + header); "
           + "decoded it again in \(Format.duration(decodeTime)): identical to test.txt, byte for byte")
-    print("bits per character: file \(fixed(fileBits)), stream \(fixed(streamBits)), ideal under the coder's rounded "
-          + "tables \(fixed(idealBits / Double(characters))), the model's cross-entropy \(fixed(crossEntropyBits))")
+    print("bits per character: file \(Format.fixed(fileBits)), stream \(Format.fixed(streamBits)), ideal under the coder's rounded "
+          + "tables \(Format.fixed(idealBits / Double(characters))), the model's cross-entropy \(Format.fixed(crossEntropyBits))")
     run.report.metrics += [
-      ("held-out words: the model's compressed file", "\(Format.bytes(fileBytes)), \(fixed(fileBits)) bits per character"),
+      ("held-out words: the model's compressed file", "\(Format.bytes(fileBytes)), \(Format.fixed(fileBits)) bits per character"),
       ("arithmetic coding: encode / decode", "\(Format.duration(encodeTime)) / \(Format.duration(decodeTime)) "
        + "for \(Format.count(characters)) characters; decoded byte for byte"),
-      ("ideal code length under the rounded tables", "\(fixed(idealBits / Double(characters))) bits per character"),
+      ("ideal code length under the rounded tables", "\(Format.fixed(idealBits / Double(characters))) bits per character"),
     ]
   }
 }
@@ -194,16 +194,16 @@ struct GenerationTiming {
     var same = true
     for n in lengths {
       var a = RNG(seed: seed, stream: 21), b = RNG(seed: seed, stream: 21)
-      let (slow, slowTime) = timed {
+      let (slow, slowTime) = Timing.timed {
         Autoregressive.generateReference(model, prompt: [0], count: n, rule: .init(temperature: 1), rng: &a)
       }
-      let (fast, fastTime) = timed {
+      let (fast, fastTime) = Timing.timed {
         Autoregressive.generate(model, prompt: [0], count: n, rule: .init(temperature: 1), rng: &b)
       }
       same = same && slow == fast
       points.append((n, slowTime, fastTime))
       print("  \(String(n).leftPadded(4)) characters: recompute \(Format.duration(slowTime).leftPadded(9)), "
-            + "cache \(Format.duration(fastTime).leftPadded(9))  (\(fixed(slowTime / fastTime, 1))×)")
+            + "cache \(Format.duration(fastTime).leftPadded(9))  (\(Format.fixed(slowTime / fastTime, digits: 1))×)")
     }
     return GenerationTiming(points: points, sameTokens: same)
   }
@@ -213,14 +213,14 @@ struct GenerationTiming {
     print("the same characters from both twins for the same seed: \(sameTokens ? "yes" : "NO — a bug")")
     if let first = points.first, let last = points.last {
       let lengthRatio = Double(last.length) / Double(first.length)
-      print("from \(first.length) to \(last.length) characters (×\(fixed(lengthRatio, 0))): recompute ×"
-            + "\(fixed(last.recompute / first.recompute, 0)), cache ×\(fixed(last.cached / first.cached, 0)) — "
+      print("from \(first.length) to \(last.length) characters (×\(Format.fixed(lengthRatio, digits: 0))): recompute ×"
+            + "\(Format.fixed(last.recompute / first.recompute, digits: 0)), cache ×\(Format.fixed(last.cached / first.cached, digits: 0)) — "
             + "quadratic against linear")
     }
     run.report.addTable("Generation time (a model of the same size with L = \(Self.longContext))",
                         header: ["characters", "recompute the prefix", "key/value cache", "ratio"],
                         rows: points.map { [String($0.length), Format.duration($0.recompute), Format.duration($0.cached),
-                                            "\(fixed($0.recompute / $0.cached, 1))×"] },
+                                            "\(Format.fixed($0.recompute / $0.cached, digits: 1))×"] },
                         note: "Random weights: the time does not depend on their values. Both twins drew the same "
                           + "characters for the same seed: \(sameTokens ? "yes" : "NO").")
   }

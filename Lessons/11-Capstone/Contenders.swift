@@ -56,11 +56,3 @@ struct CapstoneData {
     key = "\(data.source.path) \(data.train.count)+\(data.test.count)"
   }
 }
-
-/// [−1, 1] → [0, 1], clamped (the GAN's tanh and the diffusion model's range).
-func toUnit(_ images: Tensor) -> Tensor { images.map { min(max(($0 + 1) / 2, 0), 1) } }
-
-/// Runs `make` over chunks of at most `chunk` images, in order, and stacks the results.
-func inChunks(_ count: Int, _ chunk: Int, _ make: (Int) -> Tensor) -> Tensor {
-  Tensor.concatenatingRows(stride(from: 0, to: count, by: chunk).map { make(min(chunk, count - $0)) })
-}

@@ -133,7 +133,7 @@ struct Trainers {
                      trainSeconds: result.seconds, cached: result.cached,
                      parameterCount: gan.generator.parameterCount,
                      sample: { count, rng in
-                       inChunks(count, 500) { toUnit(gan.generate(Tensor.normal([$0, DCGAN.latentSize], using: &rng))) }
+                       Tensor.inChunks(count, of: 500) { gan.generate(Tensor.normal([$0, DCGAN.latentSize], using: &rng)).fromMinusOneToOne() }
                      }, slug: "dcgan")
   }
 
@@ -157,7 +157,7 @@ struct Trainers {
     return Contender(name: "PixelCNN", domain: .binary,
                      likelihood: .exact(nll), trainSeconds: result.seconds, cached: result.cached,
                      parameterCount: model.parameterCount,
-                     sample: { count, rng in inChunks(count, 500) { model.sample($0, rng: &rng) } }, slug: "pixelcnn")
+                     sample: { count, rng in Tensor.inChunks(count, of: 500) { model.sample($0, rng: &rng) } }, slug: "pixelcnn")
   }
 
   /// The diffusion model of lesson 09 on gray images; two rows: DDIM with 50 and with 10 network calls.
@@ -183,9 +183,9 @@ struct Trainers {
                 domain: .gray, likelihood: .none("bound not computed"),
                 trainSeconds: result.seconds, cached: result.cached, parameterCount: model.parameterCount,
                 sample: { count, rng in
-                  inChunks(count, 100) { n in
-                    toUnit(DiffusionNoising.sampleDDIM(shape: [n, 1, 28, 28], steps: calls, schedule: model.schedule,
-                                                       clip: -1...1, rng: &rng) { model.predictNoise($0, $1) })
+                  Tensor.inChunks(count, of: 100) { n in
+                    DiffusionNoising.sampleDDIM(shape: [n, 1, 28, 28], steps: calls, schedule: model.schedule,
+                                                clip: -1...1, rng: &rng) { model.predictNoise($0, $1) }.fromMinusOneToOne()
                   }
                 }, slug: "diffusion-ddim\(calls)")
     }

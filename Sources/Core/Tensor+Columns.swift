@@ -30,3 +30,32 @@ extension Tensor {
     return Tensor(shape: [rows, width], data: out)
   }
 }
+
+// MARK: - Rows
+
+extension Tensor {
+  /// Tensors stacked along the first axis: [N₁, …] + [N₂, …] → [N₁ + N₂, …] (the
+  /// trailing shapes must agree). An empty list gives an empty tensor [0].
+  public static func concatenatingRows(_ parts: [Tensor]) -> Tensor {
+    guard let first = parts.first else { return Tensor(zeros: [0]) }
+    if parts.count == 1 { return first }
+    let rest = Array(first.shape.dropFirst())
+    precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == rest },
+                 "Tensor.concatenatingRows: the shapes after the first axis differ: \(parts.map(\.shape))")
+    var data: [Float] = []
+    data.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+    for part in parts { data += part.data }
+    return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + rest, data: data)
+  }
+
+  /// `count` rows made at most `chunk` at a time by `make(n)`, stacked in order: many samples
+  /// drawn without one huge batch in memory.
+  public static func inChunks(_ count: Int, of chunk: Int, _ make: (Int) throws -> Tensor) rethrows -> Tensor {
+    precondition(count >= 1 && chunk >= 1, "Tensor.inChunks: count \(count) and chunk \(chunk) must be ≥ 1")
+    return concatenatingRows(try stride(from: 0, to: count, by: chunk).map { try make(Swift.min(chunk, count - $0)) })
+  }
+
+  /// Values in [−1, 1] (a tanh's range, the diffusion model's data) mapped to [0, 1], clamped:
+  /// images ready for `samples.safetensors` and the judge.
+  public func fromMinusOneToOne() -> Tensor { map { Swift.min(Swift.max(($0 + 1) / 2, 0), 1) } }
+}

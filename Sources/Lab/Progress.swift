@@ -89,6 +89,12 @@ public final class Progress {
 
 /// Number and time formatting for console output.
 public enum Format {
+  /// A fixed number of decimals: `fixed(0.12345)` is "0.123".
+  public static func fixed(_ value: Double, digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
+
+  /// "1 thread", "2 threads".
+  public static func threads(_ count: Int) -> String { "\(count) thread\(count == 1 ? "" : "s")" }
+
   /// 4 significant digits, no exponent for everyday magnitudes: 0.1235, 12.35, 1235, 1.235e-05.
   public static func number(_ value: Float) -> String {
     let magnitude = abs(value)

@@ -9,6 +9,13 @@ public enum Timing {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
   }
 
+  /// The value of `body` and the seconds it took (one call).
+  public static func timed<R>(_ body: () throws -> R) rethrows -> (value: R, seconds: Double) {
+    let start = now()
+    let value = try body()
+    return (value, now() - start)
+  }
+
   /// Times `body`: `warmup` untimed calls, then repeats until `minRepeats` calls and
   /// at least `minSeconds` have passed (capped at `maxRepeats`). Returns every time.
   public static func measure(warmup: Int = 1, minRepeats: Int = 3, maxRepeats: Int = 1000,

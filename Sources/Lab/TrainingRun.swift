@@ -226,7 +226,7 @@ public final class TrainingRun: LessonRun {
       })
       if let median = summary.medianStepSeconds {
         print("\(loop.label): \(Format.count(summary.stepsRun)) steps, \(Format.duration(median)) a step (median; "
-              + "\(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s"))")
+              + Format.threads(Parallel.threadCount) + ")")
         report.metrics.append(("\(loop.label): training step (median)", Format.duration(median)))
       }
       return summary

@@ -260,24 +260,6 @@ public final class VariationalAutoencoder: Trainable {
   }
 }
 
-// MARK: - Rows
-
-extension Tensor {
-  /// Tensors stacked along the first axis: [N₁, …] + [N₂, …] → [N₁ + N₂, …] (the
-  /// trailing shapes must agree). An empty list gives an empty tensor [0].
-  public static func concatenatingRows(_ parts: [Tensor]) -> Tensor {
-    guard let first = parts.first else { return Tensor(zeros: [0]) }
-    if parts.count == 1 { return first }
-    let rest = Array(first.shape.dropFirst())
-    precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == rest },
-                 "Tensor.concatenatingRows: the shapes after the first axis differ: \(parts.map(\.shape))")
-    var data: [Float] = []
-    data.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-    for part in parts { data += part.data }
-    return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + rest, data: data)
-  }
-}
-
 /// Ranges of at most `size` covering 0..<count.
 func chunks(_ count: Int, size: Int) -> [Range<Int>] {
   stride(from: 0, to: count, by: size).map { $0..<Swift.min($0 + size, count) }
