@@ -47,7 +47,7 @@ public class LessonRun {
 /// Ctrl-C; and the ending. A lesson is left with its models, its `step`, what it records and
 /// what it draws:
 ///
-///     var settings = try RunSettings(lesson: "lesson07-dcgan", options: options)
+///     var settings = try RunSettings(lesson: "lesson07-dcgan", options: &options, counting: .steps)
 ///     let steps = try settings.steps(options, default: 3000)
 ///     …                                                   // load the data: bad input fails here,
 ///     let run = try TrainingRun(settings, title: "Lesson 07 — DCGAN", options: options)   // before any folder exists
@@ -134,7 +134,8 @@ public final class TrainingRun: LessonRun {
   }
 
   /// Restores every kept part from the checkpoint being resumed (nothing for a fresh run).
-  /// Every name and shape is checked; a checkpoint with other parts is refused, naming them.
+  /// Every name and shape is checked: a missing tensor, another shape or extra tensors under
+  /// a model's name (another architecture) are refused, naming the tensor.
   public func restore() throws {
     guard let checkpoint = resumed else { return }
     for part in parts {
