@@ -3,7 +3,7 @@ import Core
 /// General matrix multiply (GEMM), the workhorse under dense layers and im2col
 /// convolutions, in two twins with the same signature:
 /// `gemmReference` (MatMul+Reference.swift, the triple loop of the definition) and
-/// `gemm` (MatMul+Packed.swift, packed panels and a SIMD register tile).
+/// `gemm` (MatMul+Packed.swift and the files it names: packed panels and a SIMD register tile).
 ///
 ///     C ← α·op(A)·op(B) + β·C        C[i,j] ← α·Σ_p op(A)[i,p]·op(B)[p,j] + β·C[i,j]
 ///
