@@ -40,14 +40,14 @@ extension MatMul {
     if compiledForAVX512 && n <= 16 {
       // A narrow product (a weight gradient with 16 outputs, a 10-class layer): half of
       // an 8×32 tile would be padding.
-      gemmPacked(Tile16x16.self, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+      gemmPacked(Tile16x16.self, blocking: .avx512, transposeA: transposeA, transposeB: transposeB,
+                 m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     } else if compiledForAVX512 {
-      gemmPacked(Tile8x32.self, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+      gemmPacked(Tile8x32.self, blocking: .avx512, transposeA: transposeA, transposeB: transposeB,
+                 m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     } else {
-      gemmPacked(Tile6x16.self, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+      gemmPacked(Tile6x16.self, blocking: .avx2, transposeA: transposeA, transposeB: transposeB,
+                 m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
   }
 
@@ -76,10 +76,11 @@ extension MatMul {
   /// `genlab_has_avx512` as a Bool (a `let`, so the unused branch raises no warning).
   static let compiledForAVX512 = genlab_has_avx512 != 0
 
-  /// The packed GEMM with a given register tile. `gemm` picks the tile for the CPU;
-  /// tests call this with both tiles so each is checked on any machine.
+  /// The packed GEMM with a given register tile (a type: its kernel is compiled for its
+  /// shape) and cache blocking (a value). `gemm` picks both for the CPU; tests call this
+  /// with every tile and tiny blockings, so each is checked on any machine.
   static func gemmPacked<Tile: MicroKernel>(
-    _ tile: Tile.Type, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    _ tile: Tile.Type, blocking: Blocking, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     alpha: Float, a: UnsafeBufferPointer<Float>, lda: Int,
     b: UnsafeBufferPointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutableBufferPointer<Float>, ldc: Int
@@ -97,7 +98,7 @@ extension MatMul {
     let operands = Operands(a: a.baseAddress!, lda: lda, transposeA: transposeA,
                             b: b.baseAddress!, ldb: ldb, transposeB: transposeB,
                             c: cBase, ldc: ldc, m: m, n: n, k: k, alpha: alpha, beta: beta)
-    let plan = Plan(Tile.self, m: m, n: n, k: k)
+    let plan = Plan(Tile.self, blocking, m: m, n: n, k: k)
     if plan.packsAllOfA {
       multiplyWithPackedA(Tile.self, operands, plan)
     } else {
@@ -108,9 +109,44 @@ extension MatMul {
 
 // MARK: - Blocking
 
-/// How one product is cut into blocks. Everything here depends on (M, N, K) and the
-/// tile only — never on the thread count. The K blocks fix the order of every sum; the
-/// other cuts only decide who computes which tile, so they cannot change a result.
+/// The cache blocking: BLIS's KC, MC and NC, and when to use threads and the packed-A
+/// loop nest. `Plan` turns it into the blocks of one product.
+///
+/// A value, not part of the register tile's type: the tile's shape (MR × NR) must be
+/// known when its FMA kernel is compiled, the block sizes need not be. `gemm` uses the
+/// defaults below; tests pass tiny ones, so that small shapes cross every block edge.
+struct Blocking: Sendable, CustomStringConvertible {
+  /// KC, the most columns of op(A) (rows of op(B)) in one K block: the packed A and B
+  /// slivers of one block stay in L1/L2 while a tile sums over it.
+  var kc: Int
+  /// MC, about how many rows of op(A) are packed at a time, so that the block stays in L2.
+  var mc: Int
+  /// NC, about how many columns of op(B) are packed at a time, so that the panel stays in L3.
+  var nc: Int
+  /// Products of fewer multiply-adds stay on the calling thread; more work aims for
+  /// 2, 4 or 8 chunks (at 1, 8 and 64 times this).
+  var serialWork: Int
+  /// How many floats of packed A may stay in L2: when one K block of all of A fits, A is
+  /// packed once, up front (`multiplyWithPackedA`), else block by block (`multiplyPanels`).
+  var packedABudget: Int
+
+  /// For the AVX-512 tiles (8×32 and 16×16).
+  static var avx512: Blocking {
+    Blocking(kc: 512, mc: 192, nc: 4096, serialWork: 1 << 17, packedABudget: 1 << 16)
+  }
+  /// For the AVX2 tile (6×16).
+  static var avx2: Blocking {
+    Blocking(kc: 256, mc: 144, nc: 4080, serialWork: 1 << 17, packedABudget: 48 << 10)
+  }
+
+  var description: String {
+    "KC \(kc), MC \(mc), NC \(nc), serial below \(serialWork), packed-A budget \(packedABudget)"
+  }
+}
+
+/// How one product is cut into blocks. Everything here depends on (M, N, K), the tile
+/// and the blocking only — never on the thread count. The K blocks fix the order of every
+/// sum; the other cuts only decide who computes which tile, so they cannot change a result.
 struct Plan {
   /// K is cut into `depthBlocks` blocks of `depth` (the last may be shorter): the
   /// packed A and B slivers of one block stay in cache while a tile sums over it.
@@ -130,22 +166,26 @@ struct Plan {
   /// is packed once, up front: `multiplyWithPackedA`. Otherwise `multiplyPanels`.
   let packsAllOfA: Bool
 
-  init<Tile: MicroKernel>(_: Tile.Type, m: Int, n: Int, k: Int) {
+  init<Tile: MicroKernel>(_: Tile.Type, _ blocking: Blocking, m: Int, n: Int, k: Int) {
+    precondition(blocking.kc > 0 && blocking.mc > 0 && blocking.nc > 0,
+                 "MatMul: block sizes must be positive: \(blocking)")
     // Blocks of equal depth (no thin last one), a multiple of 16 so that the 16-wide
-    // transposes in the packing cover them and start on cache-line boundaries.
-    let blockCount = (k + Tile.depthBlock - 1) / Tile.depthBlock
-    depth = roundUp((k + blockCount - 1) / blockCount, 16)
+    // transposes in the packing cover them and start on cache-line boundaries (a KC
+    // under 16, only in tests, is a multiple of itself).
+    let blockCount = (k + blocking.kc - 1) / blocking.kc
+    depth = roundUp((k + blockCount - 1) / blockCount, min(16, blocking.kc))
     depthBlocks = (k + depth - 1) / depth
     let work = m * n * k                                  // multiply-adds
-    chunkGoal = work < Tile.serialWork ? 1 : work < 8 * Tile.serialWork ? 2 : work < 64 * Tile.serialWork ? 4 : 8
-    var blocks = (m + Tile.rowBlock - 1) / Tile.rowBlock
+    let serial = blocking.serialWork
+    chunkGoal = work < serial ? 1 : work < 8 * serial ? 2 : work < 64 * serial ? 4 : 8
+    var blocks = (m + blocking.mc - 1) / blocking.mc
     if blocks > 1 && blocks % 2 == 1 && chunkGoal > 1 { blocks += 1 }   // an even number splits evenly over 2 threads
     rowBlock = roundUp((m + blocks - 1) / blocks, Tile.rows)
     rowBlocks = (m + rowBlock - 1) / rowBlock
-    let panelCount = (n + Tile.panelWidth - 1) / Tile.panelWidth
+    let panelCount = (n + blocking.nc - 1) / blocking.nc
     panelWidth = roundUp((n + panelCount - 1) / panelCount, Tile.columns)
     panels = (n + panelWidth - 1) / panelWidth
-    packsAllOfA = roundUp(m, Tile.rows) * depth <= Tile.packedABudget
+    packsAllOfA = roundUp(m, Tile.rows) * depth <= blocking.packedABudget
   }
 }
 

@@ -4,19 +4,12 @@
 // compiler keeps them all in registers; that is why their functions are long.
 
 /// A register tile: computes a `rows × columns` block of C from a packed A sliver and a
-/// B sliver, and the cache blocking that suits it.
+/// B sliver. A type, so that its kernel is compiled for its shape; the cache blocking
+/// around it is a value (`Blocking`).
 protocol MicroKernel {
   /// MR × NR, the tile of C held in registers.
   static var rows: Int { get }
   static var columns: Int { get }
-  /// KC, MC and NC of the blocking (see `Plan`).
-  static var depthBlock: Int { get }
-  static var rowBlock: Int { get }
-  static var panelWidth: Int { get }
-  /// Products smaller than this many multiply-adds stay on the calling thread.
-  static var serialWork: Int { get }
-  /// How many floats of packed A may be kept in L2 (see `Plan.packsAllOfA`).
-  static var packedABudget: Int { get }
 
   /// C[0..<rows, 0..<columns] ← α·Σ_p a[p·MR + r]·b[p·bStride + j] + β·C (β = 0: C not read),
   /// over p in 0..<depth. `rows` ≤ MR and `columns` ≤ NR; the packed slivers are padded
@@ -66,11 +59,6 @@ enum Tile8x32: MicroKernel {
   typealias Vector = SIMD16<Float>
   static var rows: Int { 8 }
   static var columns: Int { 32 }
-  static var depthBlock: Int { 512 }
-  static var rowBlock: Int { 192 }
-  static var panelWidth: Int { 4096 }
-  static var serialWork: Int { 1 << 17 }
-  static var packedABudget: Int { 1 << 16 }
 
   @inline(__always)
   static func multiply(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
@@ -138,11 +126,6 @@ enum Tile16x16: MicroKernel {
   typealias Vector = SIMD16<Float>
   static var rows: Int { 16 }
   static var columns: Int { 16 }
-  static var depthBlock: Int { 512 }
-  static var rowBlock: Int { 192 }
-  static var panelWidth: Int { 4096 }
-  static var serialWork: Int { 1 << 17 }
-  static var packedABudget: Int { 1 << 16 }
 
   @inline(__always)
   static func multiply(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
@@ -203,11 +186,6 @@ enum Tile6x16: MicroKernel {
   typealias Vector = SIMD8<Float>
   static var rows: Int { 6 }
   static var columns: Int { 16 }
-  static var depthBlock: Int { 256 }
-  static var rowBlock: Int { 144 }
-  static var panelWidth: Int { 4080 }
-  static var serialWork: Int { 1 << 17 }
-  static var packedABudget: Int { 48 << 10 }
 
   @inline(__always)
   static func multiply(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
