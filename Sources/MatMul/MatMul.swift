@@ -74,21 +74,16 @@ extension MatMul {
                        alpha: Float, beta: Float, into c: inout Tensor, using gemm: GEMM) {
     let (m, k, n) = productShape(name, a, b, transposeA: transposeA, transposeB: transposeB)
     precondition(c.shape == [m, n], "\(name): C has shape \(c.shape), the product is [\(m), \(n)]")
-    let shape = c.shape
-    // `Tensor.data` has a `didSet` that reads the old value, so writing through it copies
-    // the whole array first. Moving the array out of `c` makes it uniquely owned here,
-    // and it is written in place.
-    var elements = c.data
-    c = Tensor(shape: [0], data: [])
+    // C is written in place; if its storage is shared (with A, B or another copy), it is
+    // copied first, so only `c` changes.
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
-        elements.withUnsafeMutableBufferPointer { c in
+        c.withUnsafeMutableBufferPointer { c in
           gemm(transposeA, transposeB, m, n, k, alpha, a, max(1, transposeA ? m : k),
                b, max(1, transposeB ? k : n), beta, c, max(1, n))
         }
       }
     }
-    c = Tensor(shape: shape, data: elements)
   }
 
   /// op(A)·op(B) as a new tensor, by one GEMM twin. With β = 0 the GEMM writes every
