@@ -3,7 +3,7 @@ import Core
 /// General matrix multiply (GEMM), the workhorse under dense layers and im2col
 /// convolutions, in two twins with the same signature:
 /// `gemmReference` (MatMul+Reference.swift, the triple loop of the definition) and
-/// `gemm` (MatMul+Packed.swift, packed panels and a SIMD register tile).
+/// `gemm` (MatMul+Packed.swift and the files it names: packed panels and a SIMD register tile).
 ///
 ///     C ← α·op(A)·op(B) + β·C        C[i,j] ← α·Σ_p op(A)[i,p]·op(B)[p,j] + β·C[i,j]
 ///
@@ -74,7 +74,8 @@ extension MatMul {
                        alpha: Float, beta: Float, into c: inout Tensor, using gemm: GEMM) {
     let (m, k, n) = productShape(name, a, b, transposeA: transposeA, transposeB: transposeB)
     precondition(c.shape == [m, n], "\(name): C has shape \(c.shape), the product is [\(m), \(n)]")
-    // C is written in place (copied first only if its storage is shared).
+    // C is written in place; if its storage is shared (with A, B or another copy), it is
+    // copied first, so only `c` changes.
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         c.withUnsafeMutableBufferPointer { c in

@@ -48,10 +48,41 @@ let optimized: GEMMFunction = {
   MatMul.gemm(transposeA: $0, transposeB: $1, m: $2, n: $3, k: $4, alpha: $5,
               a: $6, lda: $7, b: $8, ldb: $9, beta: $10, c: $11, ldc: $12)
 }
-func packed<Tile: MicroKernel>(_ tile: Tile.Type) -> GEMMFunction {
+func packed<Tile: MicroKernel>(_ tile: Tile.Type, _ blocking: Blocking) -> GEMMFunction {
   {
-    MatMul.gemmPacked(tile, transposeA: $0, transposeB: $1, m: $2, n: $3, k: $4, alpha: $5,
-                      a: $6, lda: $7, b: $8, ldb: $9, beta: $10, c: $11, ldc: $12)
+    MatMul.gemmPacked(tile, blocking: blocking, transposeA: $0, transposeB: $1, m: $2, n: $3, k: $4,
+                      alpha: $5, a: $6, lda: $7, b: $8, ldb: $9, beta: $10, c: $11, ldc: $12)
+  }
+}
+
+/// A register tile under test: the packed GEMM with that tile and any blocking, and the
+/// blocking `gemm` gives it.
+struct TileUnderTest: Sendable, CustomTestStringConvertible {
+  let name: String
+  let defaultBlocking: Blocking
+  let gemm: @Sendable (Blocking) -> GEMMFunction
+  var testDescription: String { name }
+}
+
+/// Every register tile, whatever this machine's CPU: the tiles `gemm` does not pick here
+/// are checked too.
+let tiles = [
+  TileUnderTest(name: "8×32", defaultBlocking: .avx512) { packed(Tile8x32.self, $0) },
+  TileUnderTest(name: "16×16", defaultBlocking: .avx512) { packed(Tile16x16.self, $0) },
+  TileUnderTest(name: "6×16", defaultBlocking: .avx2) { packed(Tile6x16.self, $0) },
+]
+
+/// Blockings small enough that test shapes of a few dozen cross every block edge, and
+/// split into chunks from 8 multiply-adds up.
+/// - KC 3 makes many K blocks, too thin for the in-register transposes; KC 32 makes
+///   K blocks that use them, and leaves a shorter last block when 32 does not divide K.
+/// - MC 5 and NC 7 are under one tile: the plan rounds them up to one row tile per row
+///   block and one sliver per panel. MC 16 and NC 64 hold one to three of each.
+/// - A packed-A budget of 0 sends every product through `multiplyPanels` (B panels),
+///   one of `.max` through `multiplyWithPackedA`.
+func tinyBlockings(kc: Int, serialWork: Int = 8) -> [Blocking] {
+  [(5, 7, 0), (5, 7, Int.max), (16, 64, 0), (16, 64, Int.max)].map { mc, nc, budget in
+    Blocking(kc: kc, mc: mc, nc: nc, serialWork: serialWork, packedABudget: budget)
   }
 }
 
@@ -147,35 +178,35 @@ let cases: [GEMMCase] = [
     expectClose(actual, expected, problem.tolerance, "\(problem.testDescription):")
   }
 
-  /// Every register tile, and the 8×32 kernel with tiny blocks (so small shapes cross
-  /// K blocks, row blocks, N panels and chunk edges, in both loop nests), whatever this
-  /// machine's CPU: the tiles the debug build does not pick are checked here.
-  @Test(arguments: cases.filter { $0.m * $0.n * $0.k <= 300_000 })
-  func everyTileMatchesTheReference(problem: GEMMCase) {
+  /// Every register tile with its own blocking and with tiny ones (so small shapes cross
+  /// K blocks, row blocks, N panels, chunk edges and tile edges, in both loop nests).
+  @Test(arguments: cases.filter { $0.m * $0.n * $0.k <= 300_000 }, tiles)
+  func everyTileMatchesTheReference(problem: GEMMCase, tile: TileUnderTest) {
     let expected = run(problem, reference)
-    let tiles: [(String, GEMMFunction)] = [
-      ("8×32", packed(Tile8x32.self)), ("16×16", packed(Tile16x16.self)), ("6×16", packed(Tile6x16.self)),
-      ("8×32 small blocks, B panels", packed(SmallBlocks.self)),
-      ("8×32 small blocks, packed A", packed(SmallBlocksPackedA.self)),
-    ]
-    for (name, gemm) in tiles {
-      expectClose(run(problem, gemm), expected, problem.tolerance, "\(problem.testDescription), tile \(name):")
+    for blocking in [tile.defaultBlocking] + tinyBlockings(kc: 3) + tinyBlockings(kc: 32) {
+      expectClose(run(problem, tile.gemm(blocking)), expected, problem.tolerance,
+                  "\(problem.testDescription), tile \(tile.name), \(blocking):")
     }
   }
 
-  /// How the work is cut into chunks must not change a single bit: every C element sums
-  /// its products in the same order whichever chunk computes it.
+  /// Only the K blocks fix the order of a sum. How M and N are cut into blocks and
+  /// chunks, and which loop nest runs, must not change a single bit: every C element
+  /// sums its products in the same order whichever chunk, block or path computes it.
   @Test(arguments: [
     GEMMCase(m: 50, k: 70, n: 90),
     GEMMCase(m: 37, k: 100, n: 130, transposeA: true, transposeB: true, alpha: 0.5, beta: 1),
     GEMMCase(m: 90, k: 45, n: 20, transposeB: true),
-  ])
-  func chunkingDoesNotChangeBits(problem: GEMMCase) {
-    for (manyChunks, oneChunk) in [(packed(SmallBlocks.self), packed(SmallBlocksSerial.self)),
-                                   (packed(SmallBlocksPackedA.self), packed(SmallBlocksPackedASerial.self))] {
-      let split = run(problem, manyChunks)
-      let whole = run(problem, oneChunk)
-      #expect(split.map(\.bitPattern) == whole.map(\.bitPattern), "\(problem.testDescription)")
+  ], tiles)
+  func onlyTheKBlocksChangeBits(problem: GEMMCase, tile: TileUnderTest) {
+    for kc in [3, 32] {
+      // One block of everything but K, in one chunk, through the B-panel loop nest.
+      let whole = run(problem, tile.gemm(Blocking(kc: kc, mc: 1 << 20, nc: 1 << 20, serialWork: .max / 128,
+                                                  packedABudget: 0)))
+      for blocking in tinyBlockings(kc: kc) + tinyBlockings(kc: kc, serialWork: .max / 128) {
+        let split = run(problem, tile.gemm(blocking))
+        #expect(split.map(\.bitPattern) == whole.map(\.bitPattern),
+                "\(problem.testDescription), tile \(tile.name), \(blocking)")
+      }
     }
   }
 }
@@ -260,77 +291,5 @@ let cases: [GEMMCase] = [
     await #expect(processExitsWith: .failure) {
       _ = MatMul.multiply(Tensor(zeros: [2, 3]), Tensor(zeros: [4, 2]))
     }
-  }
-}
-
-// MARK: - Tiles with tiny blocks
-
-/// The 8×32 kernel with blocks small enough that test shapes of a few dozen cross every
-/// block edge, and split into chunks from 8 multiply-adds up; the A budget of 0 sends
-/// every product through the B-panel loop nest.
-enum SmallBlocks: MicroKernel {
-  static var rows: Int { 8 }
-  static var columns: Int { 32 }
-  static var depthBlock: Int { 32 }
-  static var rowBlock: Int { 16 }
-  static var panelWidth: Int { 64 }
-  static var serialWork: Int { 8 }
-  static var packedABudget: Int { 0 }
-  static func multiply(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                       c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
-                       alpha: Float, beta: Float, edgeTile: UnsafeMutablePointer<Float>) {
-    Tile8x32.multiply(depth: depth, a: a, b: b, bStride: bStride, c: c, ldc: ldc, rows: rows,
-                      columns: columns, alpha: alpha, beta: beta, edgeTile: edgeTile)
-  }
-}
-
-/// `SmallBlocks` in one chunk.
-enum SmallBlocksSerial: MicroKernel {
-  static var rows: Int { 8 }
-  static var columns: Int { 32 }
-  static var depthBlock: Int { 32 }
-  static var rowBlock: Int { 16 }
-  static var panelWidth: Int { 64 }
-  static var serialWork: Int { .max / 128 }
-  static var packedABudget: Int { 0 }
-  static func multiply(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                       c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
-                       alpha: Float, beta: Float, edgeTile: UnsafeMutablePointer<Float>) {
-    Tile8x32.multiply(depth: depth, a: a, b: b, bStride: bStride, c: c, ldc: ldc, rows: rows,
-                      columns: columns, alpha: alpha, beta: beta, edgeTile: edgeTile)
-  }
-}
-
-/// `SmallBlocks` through the packed-A loop nest (any A fits its budget).
-enum SmallBlocksPackedA: MicroKernel {
-  static var rows: Int { 8 }
-  static var columns: Int { 32 }
-  static var depthBlock: Int { 32 }
-  static var rowBlock: Int { 16 }
-  static var panelWidth: Int { 64 }
-  static var serialWork: Int { 8 }
-  static var packedABudget: Int { .max }
-  static func multiply(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                       c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
-                       alpha: Float, beta: Float, edgeTile: UnsafeMutablePointer<Float>) {
-    Tile8x32.multiply(depth: depth, a: a, b: b, bStride: bStride, c: c, ldc: ldc, rows: rows,
-                      columns: columns, alpha: alpha, beta: beta, edgeTile: edgeTile)
-  }
-}
-
-/// `SmallBlocksPackedA` in one chunk.
-enum SmallBlocksPackedASerial: MicroKernel {
-  static var rows: Int { 8 }
-  static var columns: Int { 32 }
-  static var depthBlock: Int { 32 }
-  static var rowBlock: Int { 16 }
-  static var panelWidth: Int { 64 }
-  static var serialWork: Int { .max / 128 }
-  static var packedABudget: Int { .max }
-  static func multiply(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                       c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
-                       alpha: Float, beta: Float, edgeTile: UnsafeMutablePointer<Float>) {
-    Tile8x32.multiply(depth: depth, a: a, b: b, bStride: bStride, c: c, ldc: ldc, rows: rows,
-                      columns: columns, alpha: alpha, beta: beta, edgeTile: edgeTile)
   }
 }
