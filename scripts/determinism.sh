@@ -3,7 +3,7 @@
 # 2 threads again — and checks that the three runs left byte-identical pictures,
 # samples, checkpoints and texts, and the same metrics (wall times aside).
 #
-#   scripts/determinism.sh               # all lessons (≈ 5 min on 2 cores)
+#   scripts/determinism.sh               # all lessons (≈ 7 min on 2 cores; short runs: scripts/lessons.sh)
 #   scripts/determinism.sh lesson06-gan2d lesson08-diffusion2d
 #
 # Not compared: index.html (it shows the wall time) and the SVG plots of measured times
@@ -13,36 +13,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release > /tmp/genlab-determinism-build.log 2>&1 || { cat /tmp/genlab-determinism-build.log; exit 1; }
 bin=$PWD/.build/release
-subset=Datasets/fashion-mnist-subset
-declare -A settings=(
-  [lesson01-images]="--data $subset --gemm-images 256"
-  [lesson02-convolution]="--data $subset"
-  [lesson03-im2col]="--data $subset"
-  [lesson04-transposedconvolution]="--data $subset"
-  [lesson05-vae]="--data $subset --epochs 1 --ae-epochs 1 --map-epochs 1 --num-samples 50 --iwae-images 50 --iwae-k 5"
-  [lesson06-gan2d]="--steps 200 --every 100"
-  [lesson07-dcgan]="--data $subset --steps 12 --every 6 --num-samples 16"
-  [lesson08-diffusion2d]="--steps 200 --every 100 --num-samples 200"
-  [lesson09-diffusionimages]="--data $subset --steps 6 --every 3 --timesteps 50 --ddim-steps 5 --channels 8 --num-samples 8"
-  [lesson10-compression]="--words Datasets/words/words.txt --steps 200 --every 100 --context 32 --width 32 --layers 1 --batch-size 16"
-  [lesson11-capstone]="--data $subset --classifier-epochs 1 --vae-epochs 1 --dcgan-steps 6 --pixelcnn-steps 4 --pixelcnn-channels 8 --diffusion-steps 4 --diffusion-channels 8 --num-samples 40"
-)
-# Files whose content is a measured time.
-timed='^(index\.html|comparison\.svg|.*time.*\.svg|.*speed.*\.svg|.*timing.*\.svg|.*benchmark.*\.svg)$'
+root=$PWD
+# shellcheck source=scripts/lessons.sh
+source scripts/lessons.sh
 lessons=("$@")
-[[ ${#lessons[@]} -gt 0 ]] || lessons=(lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution
-  lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression
-  lesson11-capstone)
+[[ ${#lessons[@]} -gt 0 ]] || lessons=("${all_lessons[@]}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
 for lesson in "${lessons[@]}"; do
-  [[ -n "${settings[$lesson]:-}" ]] || { echo "determinism: no settings for $lesson"; exit 2; }
+  [[ -n "${short_runs[$lesson]:-}" ]] || { echo "determinism: no settings for $lesson"; exit 2; }
   for run in one two again; do
     threads=2
     [[ $run == one ]] && threads=1
     # shellcheck disable=SC2086
-    "$bin/$lesson" ${settings[$lesson]} --seed 7 --threads $threads --out "$work/$run" > "$work/$lesson-$run.log" 2>&1 \
+    "$bin/$lesson" ${short_runs[$lesson]} --seed 7 --threads $threads --out "$work/$run" > "$work/$lesson-$run.log" 2>&1 \
       || { tail -5 "$work/$lesson-$run.log"; echo "determinism: $lesson failed ($run)"; exit 1; }
   done
   a=$(ls -d "$work"/one/"$lesson"/*/) b=$(ls -d "$work"/two/"$lesson"/*/) c=$(ls -d "$work"/again/"$lesson"/*/)
@@ -52,9 +37,7 @@ for lesson in "${lessons[@]}"; do
     [[ "$name" =~ $timed ]] && continue
     for other in "$b" "$c"; do
       if [[ "$name" == metrics.jsonl ]]; then
-        # Wall times and other measured seconds (lesson 11's training and sampling times) aside.
-        strip() { sed -E 's/"wall_time":[^,}]*,?//; s/"[a-z0-9_]*_seconds":[^,}]*,?//g' "$1"; }
-        cmp -s <(strip "$a/$file") <(strip "$other/$file") || different+=("$file")
+        cmp -s <(without_times "$a/$file") <(without_times "$other/$file") || different+=("$file")
       else
         cmp -s "$a/$file" "$other/$file" || different+=("$file")
       fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Do the lessons still write what they wrote at an earlier commit? Builds that commit beside
 # this checkout (a git worktree in .build-base/, built once and kept), runs each lesson with the
-# default seed and short settings there and here, and compares every file the two runs left:
+# default seed and the short settings of scripts/lessons.sh there and here, and compares every file the two runs left:
 # byte for byte — PNG, GIF, SVG, safetensors, texts — except
 #   - index.html (it shows the wall time) and plots of measured times (as scripts/determinism.sh);
 #   - metrics.jsonl, compared without its wall times (and lesson 11's measured *_seconds);
@@ -23,21 +23,8 @@ root=$PWD
 # lesson's outputs on purpose moves the base (for that lesson) to the commit before it.
 base=${BASE:-d7959e1931fbe17edfa6d939fcb3b788c6ed0428}
 base=$(git rev-parse --verify "$base^{commit}")
-subset=$root/Datasets/fashion-mnist-subset
-words=$root/Datasets/words/words.txt
-declare -A settings=(
-  [lesson01-images]="--data $subset --gemm-images 256"
-  [lesson02-convolution]="--data $subset"
-  [lesson03-im2col]="--data $subset"
-  [lesson04-transposedconvolution]="--data $subset"
-  [lesson05-vae]="--data $subset --epochs 1 --ae-epochs 1 --map-epochs 1 --num-samples 100 --iwae-images 100 --iwae-k 10"
-  [lesson06-gan2d]="--steps 300 --every 100"
-  [lesson07-dcgan]="--data $subset --steps 200 --every 50 --num-samples 100"
-  [lesson08-diffusion2d]="--steps 300 --every 100 --num-samples 300"
-  [lesson09-diffusionimages]="--data $subset --steps 30 --every 10 --timesteps 100 --ddim-steps 10 --channels 8 --num-samples 16"
-  [lesson10-compression]="--words $words --steps 300 --every 100 --context 32 --width 32 --layers 1 --batch-size 16"
-  [lesson11-capstone]="--data $subset --classifier-epochs 1 --vae-epochs 1 --dcgan-steps 20 --pixelcnn-steps 10 --pixelcnn-channels 8 --diffusion-steps 10 --diffusion-channels 8 --num-samples 100"
-)
+# shellcheck source=scripts/lessons.sh
+source scripts/lessons.sh
 # Checkpoint metadata keys a lesson now writes (or no longer writes) on purpose, with why.
 declare -A allowed=(
   # --lr and --every are declared settings of every training lesson: a resume refuses another --lr.
@@ -49,12 +36,8 @@ declare -A allowed=(
   # The weight average's update count is state, not a setting: average.updates.
   [lesson09-diffusionimages]="setting.average_updates average.updates"
 )
-# Files whose content is a measured time.
-timed='^(index\.html|comparison\.svg|.*time.*\.svg|.*speed.*\.svg|.*timing.*\.svg|.*benchmark.*\.svg)$'
 lessons=("$@")
-[[ ${#lessons[@]} -gt 0 ]] || lessons=(lesson01-images lesson02-convolution lesson03-im2col lesson04-transposedconvolution
-  lesson05-vae lesson06-gan2d lesson07-dcgan lesson08-diffusion2d lesson09-diffusionimages lesson10-compression
-  lesson11-capstone)
+[[ ${#lessons[@]} -gt 0 ]] || lessons=("${all_lessons[@]}")
 
 # The base, built once: a worktree of the base commit with its own build folder.
 base_dir=${BASE_DIR:-$root/.build-base}
@@ -78,17 +61,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
 for lesson in "${lessons[@]}"; do
-  [[ -n "${settings[$lesson]:-}" ]] || { echo "same-outputs: no settings for $lesson"; exit 2; }
+  [[ -n "${short_runs[$lesson]:-}" ]] || { echo "same-outputs: no settings for $lesson"; exit 2; }
   kept=$base_dir/outputs/$base/$lesson
   if [[ ! -d $kept ]]; then
     rm -rf "$kept.tmp"
     # shellcheck disable=SC2086
-    (cd "$work" && "$tree/.build/release/$lesson" ${settings[$lesson]} --out "$kept.tmp" > "$work/$lesson-base.log" 2>&1) \
+    (cd "$work" && "$tree/.build/release/$lesson" ${short_runs[$lesson]} --out "$kept.tmp" > "$work/$lesson-base.log" 2>&1) \
       || { tail -5 "$work/$lesson-base.log"; echo "same-outputs: $lesson failed at the base"; exit 1; }
     mv "$kept.tmp" "$kept"
   fi
   # shellcheck disable=SC2086
-  (cd "$work" && "$scratch/release/$lesson" ${settings[$lesson]} --out "$work/$lesson" > "$work/$lesson.log" 2>&1) \
+  (cd "$work" && "$scratch/release/$lesson" ${short_runs[$lesson]} --out "$work/$lesson" > "$work/$lesson.log" 2>&1) \
     || { tail -5 "$work/$lesson.log"; echo "same-outputs: $lesson failed"; failures=$((failures + 1)); continue; }
   a=$(ls -d "$kept/$lesson"/*/) b=$(ls -d "$work/$lesson/$lesson"/*/)
   compared=0 different=() notes=()
@@ -102,8 +85,7 @@ for lesson in "${lessons[@]}"; do
     fi
     compared=$((compared + 1))
     if [[ "$name" == metrics.jsonl ]]; then
-      strip() { sed -E 's/"wall_time":[^,}]*,?//; s/"[a-z0-9_]*_seconds":[^,}]*,?//g' "$1"; }
-      cmp -s <(strip "$a/$file") <(strip "$b/$file") || different+=("$file")
+      cmp -s <(without_times "$a/$file") <(without_times "$b/$file") || different+=("$file")
     elif ! cmp -s "$a/$file" "$b/$file"; then
       if [[ "$name" == *.safetensors ]]; then
         verdict=$(python3 "$root/scripts/compare-safetensors.py" "$a/$file" "$b/$file" ${allowed[$lesson]:-}) \
