@@ -35,6 +35,21 @@ struct Lesson09: LessonCommand {
   @Option(parsing: .unconditional, help: "Channels of the U-Net at 28×28 (twice as many at 14×14 and 7×7); a multiple of 8.")
   var channels: Int = defaultChannels
 
+  @Option(parsing: .unconditional, help: "Steps over which the learning rate warms up linearly (0: none).")
+  var warmup: Int = 0
+
+  @Option(parsing: .unconditional, help: "Largest global gradient norm; larger gradients are scaled down (0: no clipping).")
+  var clipNorm: Float = 0
+
+  @Option(parsing: .unconditional, help: "Min-SNR-γ loss weighting: image i's error weighted by min(SNR_t, γ)/SNR_t (0: all 1).")
+  var minSnr: Float = 5
+
+  @Option(parsing: .unconditional, help: "Decay of the weights' moving average that sampling uses.")
+  var averageDecay: Float = 0.999
+
+  @Option(parsing: .unconditional, help: "DDIM's noise η for the samples: 0 deterministic, 1 DDPM-like (fresh noise at every step).")
+  var eta: Double = 1
+
   @Option(parsing: .unconditional, help: "Network calls of the DDIM sampler (≤ T); the lesson also shows DDIM with 10.")
   var ddimSteps: Int = 50
 
@@ -49,6 +64,11 @@ struct Lesson09: LessonCommand {
     if channels < 8 || channels > 256 || channels % 8 != 0 {
       throw ValidationError("--channels must be a multiple of 8 in 8…256 (GroupNorm uses 8 groups), got \(channels)")
     }
+    if warmup < 0 { throw ValidationError("--warmup must be ≥ 0 steps, got \(warmup)") }
+    if !(clipNorm >= 0) || !clipNorm.isFinite { throw ValidationError("--clip-norm must be ≥ 0 (0: off), got \(clipNorm)") }
+    if !(minSnr >= 0) || !minSnr.isFinite { throw ValidationError("--min-snr must be ≥ 0 (0: off), got \(minSnr)") }
+    if !(averageDecay >= 0 && averageDecay < 1) { throw ValidationError("--average-decay must be in [0, 1), got \(averageDecay)") }
+    if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in 0…1, got \(eta)") }
     if ddimSteps < 1 || ddimSteps > timesteps {
       throw ValidationError("--ddim-steps must be in 1…--timesteps (\(timesteps)), got \(ddimSteps)")
     }
@@ -59,6 +79,10 @@ struct Lesson09: LessonCommand {
     try settings.declare(&schedule, flag: "--schedule")
     try settings.declare(&timesteps, flag: "--timesteps", label: "T (--timesteps)")
     try settings.declare(&channels, flag: "--channels")
+    try settings.declare(&warmup, flag: "--warmup")
+    try settings.declare(&clipNorm, flag: "--clip-norm")
+    try settings.declare(&minSnr, flag: "--min-snr")
+    try settings.declare(&averageDecay, flag: "--average-decay")
     let steps = try settings.steps(options, default: Self.defaultSteps)
     let batchSize = try settings.batchSize(options, default: Self.defaultBatchSize)
     let learningRate = try settings.learningRate(options, default: Self.defaultLearningRate, label: "lr (Adam)")
@@ -67,6 +91,7 @@ struct Lesson09: LessonCommand {
       throw ValidationError("--ddim-steps must be in 1…--timesteps (\(timesteps), the checkpoint's), got \(ddimSteps)")
     }
     settings.show("ddim-steps", String(ddimSteps))
+    settings.show("eta", String(eta))
     settings.show("num-samples", String(options.numSamples))
 
     Console.section("1. Data: Fashion-MNIST, scaled to [−1, 1]")
@@ -117,12 +142,16 @@ struct Lesson09: LessonCommand {
     Console.section("3. Training: predict the noise ε in x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε for a random t per image")
     let seed = options.seed
     var initRNG = RNG(seed: seed, stream: 1)
+    let recipe = DenoisingDiffusion.Recipe(warmupSteps: warmup, gradientClip: clipNorm > 0 ? clipNorm : nil,
+                                           minSNR: minSnr > 0 ? minSnr : nil)
     let model = DenoisingDiffusion(schedule: noiseSchedule, baseChannels: channels, learningRate: learningRate,
-                                   implementation: options.impl, rng: &initRNG)
+                                   averageDecay: averageDecay, recipe: recipe, implementation: options.impl, rng: &initRNG)
     print("U-Net: 1×28×28 → \(channels)×28×28 → \(2 * channels)×14×14 → \(2 * channels)×7×7 → back up with skips; "
           + "t enters every block; \(Format.count(model.parameterCount)) parameters")
-    print("Adam lr \(learningRate); batch \(batchSize); \(steps) steps; twins: \(options.impl.rawValue); "
-          + "\(Format.threads(Parallel.threadCount))")
+    print("Adam lr \(learningRate)" + (warmup > 0 ? " (warm-up \(warmup) steps)" : "") + "; batch \(batchSize); \(steps) steps; "
+          + "loss " + (minSnr > 0 ? "weighted min(SNR, \(Format.fixed(Double(minSnr), digits: 1)))/SNR" : "unweighted")
+          + (clipNorm > 0 ? "; gradients clipped to norm \(clipNorm)" : "")
+          + "; twins: \(options.impl.rawValue); \(Format.threads(Parallel.threadCount))")
     var fixedRNG = RNG(seed: seed, stream: 2)
     let snapshotNoise = Tensor.normal([Self.snapshotCount, 1, 28, 28], using: &fixedRNG)
     let evaluation = EvaluationBatch(testImages, count: 256, schedule: noiseSchedule, rng: &fixedRNG)
@@ -192,8 +221,9 @@ struct Lesson09: LessonCommand {
     }
     print("DDPM, \(T) network calls: \(Format.duration(ddpmTime)) for \(Self.gridCount) images")
     var samplers = [("DDPM, \(T) steps", "samples-ddpm.png", ddpmImages, ddpmTime)]
+    var etaRNG = RNG(seed: seed, stream: 9)
     for count in [ddimSteps, min(10, T)] where !samplers.contains(where: { $0.1 == "samples-ddim\(count).png" }) {
-      let (images, time) = Timing.timed { ddim(from: start, steps: count, model: model) }
+      let (images, time) = Timing.timed { ddim(from: start, steps: count, eta: eta, model: model, rng: &etaRNG) }
       print("DDIM, \(count) network calls: \(Format.duration(time)) (\(String(format: "%.0f", ddpmTime / time))× faster than DDPM)")
       samplers.append(("DDIM, \(count) steps", "samples-ddim\(count).png", images, time))
     }
@@ -210,7 +240,7 @@ struct Lesson09: LessonCommand {
       run.report.addFigure(samplesFile, caption: "\(name): \(Self.gridCount) samples from the same x_T in \(Format.duration(time)).")
     }
     var samplesRNG = RNG(seed: seed, stream: 8)
-    try run.writeSamples(drawSamples(model, count: options.numSamples, steps: ddimSteps, rng: &samplesRNG),
+    try run.writeSamples(drawSamples(model, count: options.numSamples, steps: ddimSteps, eta: eta, rng: &samplesRNG),
                          model: "DDPM U-Net (weight average), DDIM \(ddimSteps) steps, images mapped from [−1, 1] to [0, 1]")
     return samplers.dropFirst().map(\.1)
   }

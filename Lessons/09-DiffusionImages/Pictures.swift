@@ -64,14 +64,23 @@ func ddim(from start: Tensor, steps: Int, model: DenoisingDiffusion) -> Tensor {
   DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1) { model.predictNoise($0, $1) }
 }
 
+/// DDIM with `steps` network calls and noise η (0: the deterministic sampler above, `rng` unused).
+func ddim(from start: Tensor, steps: Int, eta: Double, model: DenoisingDiffusion, rng: inout RNG) -> Tensor {
+  guard eta > 0 else { return ddim(from: start, steps: steps, model: model) }
+  return DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1, eta: eta,
+                                     rng: &rng) { model.predictNoise($0, $1) }
+}
+
 /// The training snapshot: DDIM with a few steps from fixed x_T.
 func snapshot(_ model: DenoisingDiffusion, noise: Tensor) -> Tensor {
   ddim(from: noise, steps: min(Lesson09.snapshotSteps, model.schedule.steps), model: model)
 }
 
 /// `count` DDIM samples in [0, 1], 64 at a time.
-func drawSamples(_ model: DenoisingDiffusion, count: Int, steps: Int, rng: inout RNG) -> Tensor {
-  Tensor.inChunks(count, of: 64) { ddim(from: Tensor.normal([$0, 1, 28, 28], using: &rng), steps: steps, model: model).fromMinusOneToOne() }
+func drawSamples(_ model: DenoisingDiffusion, count: Int, steps: Int, eta: Double, rng: inout RNG) -> Tensor {
+  Tensor.inChunks(count, of: 64) {
+    ddim(from: Tensor.normal([$0, 1, 28, 28], using: &rng), steps: steps, eta: eta, model: model, rng: &rng).fromMinusOneToOne()
+  }
 }
 
 /// Held-out images with t and ε drawn once: the same question every time it is asked.

@@ -160,15 +160,16 @@ struct Trainers {
                      sample: { count, rng in Tensor.inChunks(count, of: 500) { model.sample($0, rng: &rng) } }, slug: "pixelcnn")
   }
 
-  /// The diffusion model of lesson 09 on gray images; two rows: DDIM with 50 and with 10 network calls.
+  /// The diffusion model of lesson 09 on gray images (its recipe: min-SNR-5 loss weighting); two rows:
+  /// DDIM with η = 1 (fresh noise at every jump, lesson 09's default) and 50 or 10 network calls.
   func diffusion() throws -> [Contender] {
     var rng = RNG(seed: seed, stream: 19)
     let model = DenoisingDiffusion(schedule: .scaledLinear(steps: 1000), baseChannels: budgets.diffusionChannels,
-                                   learningRate: 1e-3, implementation: implementation, rng: &rng)
+                                   learningRate: 1e-3, recipe: .init(minSNR: 5), implementation: implementation, rng: &rng)
     let batch = 64
     let steps = budgets.diffusionSteps
     let settings = common.merging(["model": "DDPM U-Net", "steps": String(steps), "channels": String(budgets.diffusionChannels),
-                                   "batch_size": String(batch), "lr": "0.001", "T": "1000"]) { $1 }
+                                   "batch_size": String(batch), "lr": "0.001", "T": "1000", "min_snr": "5"]) { $1 }
     let images = data.train.map { 2 * $0 - 1 }
     var noise = RNG(seed: seed, stream: 20)
     let result = try trainOrLoad("diffusion", label: "diffusion", settings: settings,
@@ -184,8 +185,9 @@ struct Trainers {
                 trainSeconds: result.seconds, cached: result.cached, parameterCount: model.parameterCount,
                 sample: { count, rng in
                   Tensor.inChunks(count, of: 100) { n in
-                    DiffusionNoising.sampleDDIM(shape: [n, 1, 28, 28], steps: calls, schedule: model.schedule,
-                                                clip: -1...1, rng: &rng) { model.predictNoise($0, $1) }.fromMinusOneToOne()
+                    let start = Tensor.normal([n, 1, 28, 28], using: &rng)
+                    return DiffusionNoising.sampleDDIM(from: start, steps: calls, schedule: model.schedule, clip: -1...1,
+                                                       eta: 1, rng: &rng) { model.predictNoise($0, $1) }.fromMinusOneToOne()
                   }
                 }, slug: "diffusion-ddim\(calls)")
     }

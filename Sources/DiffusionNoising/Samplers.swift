@@ -111,6 +111,39 @@ extension DiffusionNoising {
     return Tensor(shape: noisy.shape, data: result)
   }
 
+  /// One stochastic DDIM step (η > 0) from t to `previous` < t (Song et al. 2021, eq. 12/16):
+  ///
+  ///     σ = η·√((1−ᾱ_prev)/(1−ᾱ_t))·√(1 − ᾱ_t/ᾱ_prev)
+  ///     x_prev = √ᾱ_prev·x̂_0 + √(1−ᾱ_prev−σ²)·ε̂ + σ·z,   z ~ 𝒩(0, I)
+  ///
+  /// η = 1 with every step taken is DDPM's ancestral step (σ² = β̃_t); with steps skipped it is
+  /// DDPM on the coarser chain of the visited ᾱ's. The fresh noise lets later steps correct
+  /// errors of an imperfect ε̂ that η = 0 carries to the end. z is drawn with `rng.normal()` in
+  /// row-major order, only when previous > 0. `clip` as in the deterministic step.
+  public static func ddimStep(_ noisy: Tensor, predictedNoise: Tensor, from t: Int, to previous: Int,
+                              schedule: NoiseSchedule, clip: ClosedRange<Float>? = nil, eta: Double,
+                              rng: inout RNG) -> Tensor {
+    precondition(eta >= 0, "DiffusionNoising.ddimStep: η = \(eta) must be ≥ 0")
+    let alphaBar = schedule.alphaBar(t), previousAlphaBar = schedule.alphaBar(previous)
+    let variance = eta * eta * (1 - previousAlphaBar) / (1 - alphaBar) * (1 - alphaBar / previousAlphaBar)
+    let sigma = Float(variance.squareRoot())
+    let noiseWeight = Float(max(0, 1 - previousAlphaBar - variance).squareRoot() / (1 - previousAlphaBar).squareRoot())
+    // The deterministic step gives √ᾱ_prev·x̂_0 + √(1−ᾱ_prev)·ε̂; its ε̂ part is rescaled from
+    // √(1−ᾱ_prev) to √(1−ᾱ_prev−σ²), which is the same as x̂_0 and ε̂ recombined.
+    let deterministic = ddimStep(noisy, predictedNoise: predictedNoise, from: t, to: previous, schedule: schedule, clip: clip)
+    guard previous > 0, eta > 0 else { return deterministic }
+    let previousSpread = Float((1 - previousAlphaBar).squareRoot())
+    var result = deterministic
+    result.withUnsafeMutableBufferPointer { out in
+      predictedNoise.withUnsafeBufferPointer { epsilon in
+        for i in 0..<out.count {
+          out[i] += (noiseWeight - 1) * previousSpread * epsilon[i] + sigma * rng.normal()
+        }
+      }
+    }
+    return result
+  }
+
   /// The timesteps DDIM visits with `count` steps, descending from T, evenly spaced:
   ///
   ///     τ_i = T − ⌊i·T/count⌋,   i = 0 … count − 1
@@ -172,6 +205,23 @@ extension DiffusionNoising {
     let start = Tensor.normal(shape, using: &rng)                       // x_T ~ 𝒩(0, I)
     return sampleDDIM(from: start, steps: steps, schedule: schedule, clip: clip, observe: observe,
                       predictNoise: predictNoise)
+  }
+
+  /// `sampleDDIM` from a given x_T with η > 0 (`ddimStep(…, eta:rng:)`): the same visited
+  /// timesteps, fresh noise at every step but the last.
+  public static func sampleDDIM(from start: Tensor, steps: Int, schedule: NoiseSchedule,
+                                clip: ClosedRange<Float>? = nil, eta: Double, rng: inout RNG,
+                                predictNoise: NoisePredictor) -> Tensor {
+    let timesteps = ddimTimesteps(count: steps, schedule: schedule)
+    var x = start
+    for (i, t) in timesteps.enumerated() {
+      let previous = i + 1 < timesteps.count ? timesteps[i + 1] : 0
+      let predicted = predictNoise(x, [Int](repeating: t, count: start.shape[0]))
+      precondition(predicted.shape == start.shape,
+                   "DiffusionNoising.sampleDDIM: the predictor returned shape \(predicted.shape) for x_t of shape \(start.shape)")
+      x = ddimStep(x, predictedNoise: predicted, from: t, to: previous, schedule: schedule, clip: clip, eta: eta, rng: &rng)
+    }
+    return x
   }
 
   /// `sampleDDIM` from a given x_T (`start`, [N, …]); deterministic, so it needs no generator.

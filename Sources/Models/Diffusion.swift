@@ -22,9 +22,34 @@ public final class DenoisingDiffusion {
   /// The moving average of the network's weights that sampling uses.
   public let average: WeightAverage
 
+  /// The training recipe beyond the optimizer's rate: the choices lesson 09's README measures
+  /// one at a time ("what makes diffusion train fast"). The defaults are DDPM's.
+  public struct Recipe: Sendable, Equatable {
+    /// Steps over which the learning rate rises linearly from lr/warmup to lr (0: none).
+    public var warmupSteps = 0
+    /// The largest global gradient norm; larger gradients are scaled down to it (nil: no clipping).
+    public var gradientClip: Float? = nil
+    /// Min-SNR-γ loss weighting (Hang et al. 2023): image i's squared error is weighted by
+    /// min(SNR_t, γ)/SNR_t with SNR_t = ᾱ_t/(1 − ᾱ_t), which for ε-prediction turns down the
+    /// nearly clean, low-noise t whose ε is hard to see and whose gradients dominate early
+    /// training (nil: every t weighted 1, DDPM's "simple" loss).
+    public var minSNR: Float? = nil
+    public init(warmupSteps: Int = 0, gradientClip: Float? = nil, minSNR: Float? = nil) {
+      self.warmupSteps = warmupSteps
+      self.gradientClip = gradientClip
+      self.minSNR = minSNR
+    }
+  }
+
+  public let recipe: Recipe
+  private let peakLearningRate: Float
+
   public init(schedule: NoiseSchedule, baseChannels: Int = 32, learningRate: Float = 1e-3,
-              averageDecay: Float = 0.999, implementation: Implementation = .optimized, rng: inout RNG) {
+              averageDecay: Float = 0.999, recipe: Recipe = Recipe(), implementation: Implementation = .optimized,
+              rng: inout RNG) {
     self.schedule = schedule
+    self.recipe = recipe
+    peakLearningRate = learningRate
     network = UNet(baseChannels: baseChannels, implementation: implementation, rng: &rng)
     optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
     average = WeightAverage(network, decay: averageDecay)
@@ -45,11 +70,42 @@ public final class DenoisingDiffusion {
     let (noisy, noise) = DiffusionNoising.noise(clean, timesteps: timesteps, schedule: schedule, rng: &rng)
     optimizer.zeroGradients()
     let predicted = network.forward(noisy, timesteps: timesteps, training: true)
-    let loss = Losses.meanSquaredError(predicted, noise)
+    var loss = Losses.meanSquaredError(predicted, noise)
+    if let gamma = recipe.minSNR { loss.gradient = weighted(loss.gradient, timesteps: timesteps, gamma: gamma) }
     network.backward(loss.gradient)
+    if let limit = recipe.gradientClip { clipGradients(to: limit) }
+    if recipe.warmupSteps > 0 {   // this is step `average.updates + 1` (the average keeps the count for resuming)
+      let step = min(average.updates + 1, recipe.warmupSteps)
+      optimizer.learningRate = peakLearningRate * Float(step) / Float(recipe.warmupSteps)
+    }
     optimizer.step()
     average.update(from: network)
     return StepResult(loss: loss.value, timesteps: timesteps)
+  }
+
+  /// The loss gradient with image i's rows scaled by min(SNR_t, γ)/SNR_t.
+  private func weighted(_ gradient: Tensor, timesteps: [Int], gamma: Float) -> Tensor {
+    var result = gradient
+    let size = gradient.count / timesteps.count
+    result.withUnsafeMutableBufferPointer { g in
+      for (i, t) in timesteps.enumerated() {
+        let alphaBar = schedule.alphaBar(t), snr = alphaBar / (1 - alphaBar)
+        let weight = Float(min(snr, Double(gamma)) / snr)
+        for j in (i * size)..<((i + 1) * size) { g[j] *= weight }
+      }
+    }
+    return result
+  }
+
+  /// Scales every gradient by limit/‖g‖ when the global norm ‖g‖ is above `limit`.
+  private func clipGradients(to limit: Float) {
+    let parameters = network.parameters.map(\.parameter)
+    let norm = parameters.reduce(0.0) { sum, p in
+      p.gradient.withUnsafeBufferPointer { g in g.reduce(sum) { $0 + Double($1) * Double($1) } }
+    }.squareRoot()
+    guard norm > Double(limit) else { return }
+    let scale = Float(Double(limit) / norm)
+    for p in parameters { p.gradient.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= scale } } }
   }
 
   /// ε̂(x_t, t) with the averaged weights (or the trained ones with `averaged: false`).

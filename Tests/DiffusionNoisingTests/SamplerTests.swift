@@ -88,6 +88,59 @@ private func recoveryTolerance(_ schedule: NoiseSchedule, _ t: Int) -> Tolerance
   }
 }
 
+/// DDIM with η > 0 (`ddimStep(…, eta:rng:)`).
+@Suite struct StochasticDDIMTests {
+  /// η = 1 and one step (t → t − 1) is DDPM's ancestral step with the posterior variance:
+  /// the same mean (the identity √ᾱ_{t−1}·x̂_0 + √(1−ᾱ_{t−1}−β̃_t)·ε̂ = μ̃(x_t, x̂_0)), the same
+  /// σ_t, the same z drawn in the same order. (With clipping they differ on purpose: DDPM's
+  /// clipped step mixes x̂_0 with x_t, DDIM's with the predicted ε̂.)
+  @Test(arguments: NoiseSchedule.Kind.allCases, [2, 37, 500, 1000])
+  func etaOneOneStepIsDDPM(_ kind: NoiseSchedule.Kind, _ t: Int) {
+    let schedule = kind == .linear ? NoiseSchedule.linear(steps: 1000) : NoiseSchedule.cosine(steps: 1000)
+    let (x0, noise) = dataAndNoise([3, 2, 5], seed: 11)
+    var rng = RNG(seed: 12)
+    let predicted = Tensor.normal([3, 2, 5], using: &rng)   // an imperfect ε̂
+    let noisy = DiffusionNoising.noised(x0, timesteps: [t, t, t], noise: noise, schedule: schedule)
+    var ddimRNG = RNG(seed: 13), ddpmRNG = RNG(seed: 13)
+    let ddim = DiffusionNoising.ddimStep(noisy, predictedNoise: predicted, from: t, to: t - 1, schedule: schedule,
+                                         eta: 1, rng: &ddimRNG)
+    let ddpm = DiffusionNoising.ddpmStep(noisy, predictedNoise: predicted, t: t, schedule: schedule, rng: &ddpmRNG)
+    expectClose(ddim, ddpm, Tolerance(atol: 2e-5, rtol: 1e-4), "\(kind), t = \(t)")
+    #expect(ddimRNG == ddpmRNG, "the same number of draws")
+  }
+
+  /// η = 0 is the deterministic step, with no draws; the last step (to 0) draws nothing.
+  @Test func etaZeroAndTheLastStepDrawNothing() {
+    let schedule = NoiseSchedule.linear(steps: 1000)
+    let (x0, noise) = dataAndNoise([2, 6], seed: 14)
+    let noisy = DiffusionNoising.noised(x0, timesteps: [300, 300], noise: noise, schedule: schedule)
+    var rng = RNG(seed: 15)
+    let untouched = rng
+    let zero = DiffusionNoising.ddimStep(noisy, predictedNoise: noise, from: 300, to: 100, schedule: schedule, eta: 0, rng: &rng)
+    #expect(zero == DiffusionNoising.ddimStep(noisy, predictedNoise: noise, from: 300, to: 100, schedule: schedule))
+    let last = DiffusionNoising.ddimStep(noisy, predictedNoise: noise, from: 300, to: 0, schedule: schedule, eta: 1, rng: &rng)
+    expectClose(last, x0, recoveryTolerance(schedule, 300), "η = 1, last step: x̂_0")
+    #expect(rng == untouched)
+  }
+
+  /// The added noise has the variance the formula gives: over many items, the spread of
+  /// x_prev around the deterministic part is σ (η = 1 and η = 0.5, 300 → 100).
+  @Test(arguments: [1.0, 0.5])
+  func noiseHasTheStatedVariance(_ eta: Double) {
+    let schedule = NoiseSchedule.linear(steps: 1000)
+    let (x0, noise) = dataAndNoise([1, 20_000], seed: 16)   // one item of 20,000 values
+    let noisy = DiffusionNoising.noised(x0, timesteps: [300], noise: noise, schedule: schedule)
+    var rng = RNG(seed: 17)
+    let x = DiffusionNoising.ddimStep(noisy, predictedNoise: noise, from: 300, to: 100, schedule: schedule, eta: eta, rng: &rng)
+    let (a, p) = (schedule.alphaBar(300), schedule.alphaBar(100))
+    let variance = eta * eta * (1 - p) / (1 - a) * (1 - a / p)
+    let mean = (0..<x0.count).map { p.squareRoot() * Double(x0.data[$0]) + (1 - p - variance).squareRoot() * Double(noise.data[$0]) }
+    let residual = (0..<x0.count).map { Double(x.data[$0]) - mean[$0] }
+    let measured = residual.reduce(0) { $0 + $1 * $1 } / Double(residual.count)
+    #expect(abs(measured / variance - 1) < 0.05, "variance \(measured), formula \(variance)")
+  }
+}
+
 @Suite struct DDPMTests {
   /// At t = 1 there is no noise and the ε form is (x_1 − √β_1·ε)/√α_1 = x_0.
   @Test(arguments: NoiseSchedule.Kind.allCases, DiffusionNoising.ReverseVariance.allCases)

@@ -111,4 +111,61 @@ import Testing
     #expect(abs(losses[0] - 1) < 0.1, "first loss \(losses[0]) should be ≈ E[ε²] = 1")
     #expect(run() == losses, "the same seed gives the same losses")
   }
+
+  /// A C = 8 model and a batch, from one seed.
+  private func smallModel(_ recipe: DenoisingDiffusion.Recipe, learningRate: Float = 1e-3)
+    -> (DenoisingDiffusion, Tensor, RNG) {
+    var rng = RNG(seed: 6)
+    let model = DenoisingDiffusion(schedule: .linear(steps: 100), baseChannels: 8, learningRate: learningRate,
+                                   recipe: recipe, rng: &rng)
+    let x0 = Tensor.uniform([4, 1, 28, 28], in: -1..<1, using: &rng)
+    return (model, x0, rng)
+  }
+
+  private func weights(_ model: DenoisingDiffusion) -> [Tensor] { model.network.parameters.map(\.parameter.value) }
+
+  /// Min-SNR with γ above every SNR weights every image by SNR/SNR = 1: the plain step, bit for
+  /// bit. A small γ changes the step (it turns the low-noise images down).
+  @Test func minSNRWithAHugeGammaIsThePlainLoss() {
+    func train(_ recipe: DenoisingDiffusion.Recipe) -> [Tensor] {
+      let (model, x0, start) = smallModel(recipe)
+      var rng = start
+      for _ in 0..<3 { _ = model.step(x0, rng: &rng) }
+      return weights(model)
+    }
+    let plain = train(.init())
+    #expect(train(.init(minSNR: 1e30)) == plain)
+    #expect(train(.init(minSNR: 1)) != plain)
+  }
+
+  /// The learning rate rises as lr·n/warmup over the first `warmupSteps` steps, then stays at lr.
+  @Test func warmupRaisesTheLearningRateLinearly() {
+    let (model, x0, start) = smallModel(.init(warmupSteps: 4), learningRate: 2e-3)
+    var rng = start
+    var rates: [Float] = []
+    for _ in 0..<6 {
+      _ = model.step(x0, rng: &rng)
+      rates.append(model.optimizer.learningRate)
+    }
+    let expected: [Float] = [5e-4, 1e-3, 1.5e-3, 2e-3, 2e-3, 2e-3]
+    #expect(zip(rates, expected).allSatisfy { abs($0 - $1) <= 1e-9 }, "learning rates \(rates)")
+  }
+
+  /// With clipping, the gradient the optimizer used has global norm exactly the limit when the
+  /// raw norm was larger, and is untouched when it was smaller (the models start alike: one seed).
+  @Test func clippingBoundsTheGlobalGradientNorm() {
+    func normAfterOneStep(_ recipe: DenoisingDiffusion.Recipe) -> Double {
+      let (model, x0, start) = smallModel(recipe)
+      var rng = start
+      _ = model.step(x0, rng: &rng)
+      return model.network.parameters.reduce(0.0) { sum, p in
+        p.parameter.gradient.data.reduce(sum) { $0 + Double($1) * Double($1) }
+      }.squareRoot()
+    }
+    let raw = normAfterOneStep(.init())
+    #expect(raw > 0)
+    let limit = raw / 4
+    #expect(abs(normAfterOneStep(.init(gradientClip: Float(limit))) - limit) <= 1e-4 * limit)
+    #expect(normAfterOneStep(.init(gradientClip: Float(4 * raw))) == raw)
+  }
 }
