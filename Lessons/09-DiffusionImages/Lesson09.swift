@@ -20,8 +20,9 @@ struct Lesson09: LessonCommand {
   static let abstract = "A tiny U-Net learns to remove noise from Fashion-MNIST images; DDPM and DDIM sampling; the forward and reverse processes."
   static let discussion = """
     Defaults: --steps \(defaultSteps), --batch-size \(defaultBatchSize), --lr \(defaultLearningRate) (Adam; samples \
-    use the weights' moving average, decay 0.999), --every \(defaultEvery) (steps between snapshots and \
-    checkpoints), --num-samples 1000 (drawn with DDIM, --ddim-steps network calls each).
+    use the weights' moving average, decay 0.999), --min-snr 5 (the loss weighting), --every \(defaultEvery) (steps \
+    between snapshots and checkpoints), --num-samples 1000 (drawn with DDIM, --ddim-steps network calls each, \
+    --eta 1). The README's section 6 measures each choice.
     """
 
   @OptionGroup var options: LessonOptions
@@ -53,7 +54,7 @@ struct Lesson09: LessonCommand {
   @Option(parsing: .unconditional, help: "Network calls of the DDIM sampler (≤ T); the lesson also shows DDIM with 10.")
   var ddimSteps: Int = 50
 
-  static let defaultSteps = 1600, defaultBatchSize = 64, defaultEvery = 200, defaultChannels = 32
+  static let defaultSteps = 1800, defaultBatchSize = 32, defaultEvery = 200, defaultChannels = 32
   static let defaultLearningRate: Float = 1e-3
   /// Images in the DDPM/DDIM comparison grids and in the training snapshots.
   static let gridCount = 32, snapshotCount = 16, snapshotSteps = 20
