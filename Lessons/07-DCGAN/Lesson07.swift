@@ -18,7 +18,7 @@ struct Lesson07: LessonCommand {
   static let lessonName = "lesson07-dcgan"
   static let abstract = "DCGAN on Fashion-MNIST: transposed convolutions learn to draw clothes; the training animation."
   static let discussion = """
-    Defaults: --steps 3000, --batch-size 64, --lr 2e-4 (Adam, β₁ 0.5, both networks), --every 100 (steps \
+    Defaults: --steps 6000, --batch-size 64, --lr 2e-4 (Adam, β₁ 0.5, both networks), --every 100 (steps \
     between snapshots and checkpoints), --num-samples 1000.
     """
 
@@ -30,7 +30,7 @@ struct Lesson07: LessonCommand {
   @Flag(help: "One-sided label smoothing: the discriminator's target for real images is 0.9 instead of 1.")
   var labelSmoothing = false
 
-  static let defaultSteps = 3000, defaultBatchSize = 64, defaultEvery = 100
+  static let defaultSteps = 6000, defaultBatchSize = 64, defaultEvery = 100
   static let defaultLearningRate: Float = 2e-4
 
   mutating func run() throws {

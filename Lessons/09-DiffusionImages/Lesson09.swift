@@ -242,7 +242,7 @@ struct Lesson09: LessonCommand {
     }
     var samplesRNG = RNG(seed: seed, stream: 8)
     try run.writeSamples(drawSamples(model, count: options.numSamples, steps: ddimSteps, eta: eta, rng: &samplesRNG),
-                         model: "DDPM U-Net (weight average), DDIM \(ddimSteps) steps, images mapped from [−1, 1] to [0, 1]")
+                         model: "DDPM U-Net (weight average), DDIM \(ddimSteps) steps, η \(eta), images mapped from [−1, 1] to [0, 1]")
     return samplers.dropFirst().map(\.1)
   }
 

@@ -57,7 +57,8 @@ public final class DenoisingDiffusion {
 
   /// What one training step measured.
   public struct StepResult: Sendable {
-    /// The ε-prediction loss, mean over pixels.
+    /// The ε-prediction loss, mean over pixels, unweighted (also with min-SNR weighting, whose
+    /// weights only scale the gradient), so that runs of different recipes can be compared.
     public var loss: Double
     /// The timesteps drawn for the batch, one per image.
     public var timesteps: [Int]
