@@ -64,11 +64,11 @@ func ddim(from start: Tensor, steps: Int, model: DenoisingDiffusion) -> Tensor {
   DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1) { model.predictNoise($0, $1) }
 }
 
-/// DDIM with `steps` network calls and noise η (0: the deterministic sampler above, `rng` unused).
+/// DDIM with `steps` network calls and noise η (η = 0 gives the deterministic sampler's numbers
+/// and draws nothing from `rng`).
 func ddim(from start: Tensor, steps: Int, eta: Double, model: DenoisingDiffusion, rng: inout RNG) -> Tensor {
-  guard eta > 0 else { return ddim(from: start, steps: steps, model: model) }
-  return DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1, eta: eta,
-                                     rng: &rng) { model.predictNoise($0, $1) }
+  DiffusionNoising.sampleDDIM(from: start, steps: steps, schedule: model.schedule, clip: -1...1, eta: eta,
+                              rng: &rng) { model.predictNoise($0, $1) }
 }
 
 /// The training snapshot: DDIM with a few steps from fixed x_T.

@@ -212,16 +212,9 @@ extension DiffusionNoising {
   public static func sampleDDIM(from start: Tensor, steps: Int, schedule: NoiseSchedule,
                                 clip: ClosedRange<Float>? = nil, eta: Double, rng: inout RNG,
                                 predictNoise: NoisePredictor) -> Tensor {
-    let timesteps = ddimTimesteps(count: steps, schedule: schedule)
-    var x = start
-    for (i, t) in timesteps.enumerated() {
-      let previous = i + 1 < timesteps.count ? timesteps[i + 1] : 0
-      let predicted = predictNoise(x, [Int](repeating: t, count: start.shape[0]))
-      precondition(predicted.shape == start.shape,
-                   "DiffusionNoising.sampleDDIM: the predictor returned shape \(predicted.shape) for x_t of shape \(start.shape)")
-      x = ddimStep(x, predictedNoise: predicted, from: t, to: previous, schedule: schedule, clip: clip, eta: eta, rng: &rng)
+    walkDDIM(from: start, steps: steps, schedule: schedule, observe: { _, _ in }, predictNoise: predictNoise) {
+      ddimStep($0, predictedNoise: $1, from: $2, to: $3, schedule: schedule, clip: clip, eta: eta, rng: &rng)
     }
-    return x
   }
 
   /// `sampleDDIM` from a given x_T (`start`, [N, …]); deterministic, so it needs no generator.
@@ -229,6 +222,16 @@ extension DiffusionNoising {
                                 clip: ClosedRange<Float>? = nil,
                                 observe: (Int, Tensor) -> Void = { _, _ in },
                                 predictNoise: NoisePredictor) -> Tensor {
+    walkDDIM(from: start, steps: steps, schedule: schedule, observe: observe, predictNoise: predictNoise) {
+      ddimStep($0, predictedNoise: $1, from: $2, to: $3, schedule: schedule, clip: clip)
+    }
+  }
+
+  /// The walk both DDIM samplers take: x_T, then `step(x_t, ε̂, t, previous)` along
+  /// `ddimTimesteps`, one network call each; `observe` sees (T, x_T), then every step's result.
+  private static func walkDDIM(from start: Tensor, steps: Int, schedule: NoiseSchedule,
+                               observe: (Int, Tensor) -> Void, predictNoise: NoisePredictor,
+                               step: (Tensor, Tensor, Int, Int) -> Tensor) -> Tensor {
     let shape = start.shape
     precondition(!shape.isEmpty, "DiffusionNoising.sampleDDIM: x_T must be [N, …] with items first, got a scalar")
     let timesteps = ddimTimesteps(count: steps, schedule: schedule)
@@ -239,7 +242,7 @@ extension DiffusionNoising {
       let predicted = predictNoise(x, [Int](repeating: t, count: shape[0]))
       precondition(predicted.shape == shape,
                    "DiffusionNoising.sampleDDIM: the predictor returned shape \(predicted.shape) for x_t of shape \(shape)")
-      x = ddimStep(x, predictedNoise: predicted, from: t, to: previous, schedule: schedule, clip: clip)
+      x = step(x, predicted, t, previous)
       observe(previous, x)
     }
     return x
